@@ -1,0 +1,294 @@
+/**
+ * Everything that can go wrong calling Pipedrive, one tagged error per thing a caller may
+ * want to handle differently. Each says the method and path it concerns — never the token.
+ *
+ * @since 0.1.0
+ */
+import { Predicate, Schema } from "effect"
+
+/**
+ * @since 0.1.0
+ */
+export const TypeId: unique symbol = Symbol.for("@effect-pipedrive/core/Errors")
+
+/**
+ * What every error carries: the request it concerns.
+ */
+const request = {
+  method: Schema.String,
+  path: Schema.String
+}
+
+/**
+ * What every error that came back from Pipedrive (or never arrived) carries besides.
+ */
+const response = {
+  ...request,
+  /** How many attempts were made before giving up (1 when not retried). */
+  attempts: Schema.optionalWith(Schema.Int, { default: () => 1 }),
+  /** Pipedrive's `x-correlation-id`, to quote to their support. */
+  correlationId: Schema.optional(Schema.String)
+}
+
+const fromServer = {
+  ...response,
+  status: Schema.Int,
+  /** Pipedrive's short `error` text. */
+  error: Schema.optional(Schema.String),
+  /** Pipedrive's `error_info` hint (or the gateway's `errorCode`). */
+  errorInfo: Schema.optional(Schema.String)
+}
+
+const describe = (self: { readonly method: string; readonly path: string }, text: string) =>
+  `${self.method} ${self.path}: ${text}`
+
+const serverText = (self: { readonly status: number; readonly error?: string | undefined; readonly errorInfo?: string | undefined }) =>
+  [`HTTP ${self.status}`, self.error, self.errorInfo].filter(Predicate.isNotUndefined).join(" — ")
+
+const attemptsText = (self: { readonly attempts: number }) =>
+  self.attempts > 1 ? ` (after ${self.attempts} attempts)` : ""
+
+/**
+ * The input was rejected before anything was sent.
+ *
+ * @since 0.1.0
+ */
+export class InvalidInput extends Schema.TaggedError<InvalidInput>()("InvalidInput", {
+  ...request,
+  operation: Schema.String,
+  /** One human sentence per problem found. */
+  issues: Schema.Array(Schema.String)
+}) {
+  readonly [TypeId] = TypeId
+  override get message() {
+    return describe(this, `invalid input for ${this.operation}: ${this.issues.join("; ")} (nothing was sent)`)
+  }
+}
+
+/**
+ * 400: Pipedrive rejected the request; `errorInfo` says why.
+ *
+ * @since 0.1.0
+ */
+export class BadRequest extends Schema.TaggedError<BadRequest>()("BadRequest", fromServer) {
+  readonly [TypeId] = TypeId
+  override get message() {
+    return describe(this, serverText(this))
+  }
+}
+
+/**
+ * 401: the API or OAuth token is missing, wrong or expired.
+ *
+ * @since 0.1.0
+ */
+export class Unauthorized extends Schema.TaggedError<Unauthorized>()("Unauthorized", fromServer) {
+  readonly [TypeId] = TypeId
+  override get message() {
+    return describe(this, `${serverText(this)} — check the API token (or refresh the OAuth token)`)
+  }
+}
+
+/**
+ * 402: the company account is not open (trial over or unpaid).
+ *
+ * @since 0.1.0
+ */
+export class PaymentRequired extends Schema.TaggedError<PaymentRequired>()("PaymentRequired", fromServer) {
+  readonly [TypeId] = TypeId
+  override get message() {
+    return describe(this, `${serverText(this)} — the Pipedrive company account is not active`)
+  }
+}
+
+/**
+ * 403: not allowed (permissions, OAuth scope, plan), or — `blocked: true` — an HTML page from
+ * Pipedrive's edge after a client kept sending through 429s.
+ *
+ * @since 0.1.0
+ */
+export class Forbidden extends Schema.TaggedError<Forbidden>()("Forbidden", {
+  ...fromServer,
+  blocked: Schema.Boolean
+}) {
+  readonly [TypeId] = TypeId
+  override get message() {
+    return describe(
+      this,
+      this.blocked
+        ? `HTTP 403 — blocked by Pipedrive's edge (an HTML page, not the API): slow down and respect the rate limits`
+        : serverText(this)
+    )
+  }
+}
+
+/**
+ * 404: no such lead.
+ *
+ * @since 0.1.0
+ */
+export class NotFound extends Schema.TaggedError<NotFound>()("NotFound", fromServer) {
+  readonly [TypeId] = TypeId
+  override get message() {
+    return describe(this, serverText(this))
+  }
+}
+
+/**
+ * 429 from the burst window (or the separate search window): retryable after `retryAfterMillis`.
+ *
+ * @since 0.1.0
+ */
+export class RateLimited extends Schema.TaggedError<RateLimited>()("RateLimited", {
+  ...fromServer,
+  scope: Schema.Literal("burst", "search"),
+  /** From `Retry-After`, else `x-ratelimit-reset`; absent when Pipedrive said neither. */
+  retryAfterMillis: Schema.optional(Schema.Number)
+}) {
+  readonly [TypeId] = TypeId
+  override get message() {
+    const wait = this.retryAfterMillis === undefined ? "" : `, retry after ${this.retryAfterMillis} ms`
+    return describe(this, `${serverText(this)} — ${this.scope} rate limit reached${wait}${attemptsText(this)}`)
+  }
+}
+
+/**
+ * The company's daily token budget is spent: every request fails until it resets, so this is
+ * never retried. `status` is absent when the client refused to send, knowing the budget spent.
+ *
+ * @since 0.1.0
+ */
+export class DailyBudgetExhausted extends Schema.TaggedError<DailyBudgetExhausted>()("DailyBudgetExhausted", {
+  ...response,
+  status: Schema.optional(Schema.Int),
+  /** The tokens this request needed. */
+  cost: Schema.Int,
+  /** The tokens left, as last known. */
+  remaining: Schema.optional(Schema.Number),
+  /** When the budget is expected back (midnight, Pipedrive's server time). */
+  resetsAt: Schema.optional(Schema.DateFromSelf)
+}) {
+  readonly [TypeId] = TypeId
+  override get message() {
+    const when = this.resetsAt === undefined ? "at midnight, Pipedrive server time" : `at ${this.resetsAt.toISOString()}`
+    const left = this.remaining === undefined ? "" : ` (${this.remaining} tokens left, ${this.cost} needed)`
+    return describe(this, `daily API token budget exhausted${left}; it resets ${when}`)
+  }
+}
+
+/**
+ * 5xx: trouble at Pipedrive (503 during maintenance).
+ *
+ * @since 0.1.0
+ */
+export class ServerError extends Schema.TaggedError<ServerError>()("ServerError", {
+  ...fromServer,
+  /** From `Retry-After` (503 during maintenance), when Pipedrive sent it. */
+  retryAfterMillis: Schema.optional(Schema.Number)
+}) {
+  readonly [TypeId] = TypeId
+  override get message() {
+    return describe(this, `${serverText(this)}${attemptsText(this)}`)
+  }
+}
+
+/**
+ * Any other non-2xx status (405, 410, 415, 422, …).
+ *
+ * @since 0.1.0
+ */
+export class UnexpectedStatus extends Schema.TaggedError<UnexpectedStatus>()("UnexpectedStatus", fromServer) {
+  readonly [TypeId] = TypeId
+  override get message() {
+    return describe(this, serverText(this))
+  }
+}
+
+/**
+ * The connection failed. `requestSent` says whether the request may have reached Pipedrive:
+ * when it may have, a POST is not retried (it could have created the lead).
+ *
+ * @since 0.1.0
+ */
+export class TransportError extends Schema.TaggedError<TransportError>()("TransportError", {
+  ...response,
+  requestSent: Schema.Boolean,
+  /** The system error code, such as `ECONNREFUSED` or `ECONNRESET`, when there is one. */
+  code: Schema.optional(Schema.String),
+  reason: Schema.String
+}) {
+  readonly [TypeId] = TypeId
+  override get message() {
+    const sent = this.requestSent ? "the request may have reached Pipedrive" : "the request was not sent"
+    return describe(this, `transport failure: ${this.reason}; ${sent}${attemptsText(this)}`)
+  }
+}
+
+/**
+ * An attempt took longer than the configured timeout.
+ *
+ * @since 0.1.0
+ */
+export class RequestTimeout extends Schema.TaggedError<RequestTimeout>()("RequestTimeout", {
+  ...response,
+  timeoutMillis: Schema.Number
+}) {
+  readonly [TypeId] = TypeId
+  override get message() {
+    return describe(this, `no complete response within ${this.timeoutMillis} ms${attemptsText(this)}`)
+  }
+}
+
+/**
+ * A 2xx response whose body is not what the contract says: `at` is the path into the JSON.
+ *
+ * @since 0.1.0
+ */
+export class ResponseDecodeError extends Schema.TaggedError<ResponseDecodeError>()("ResponseDecodeError", {
+  ...response,
+  status: Schema.Int,
+  /** Where in the body it failed, such as `data[3].visible_to` (empty for the body itself). */
+  at: Schema.String,
+  detail: Schema.String
+}) {
+  readonly [TypeId] = TypeId
+  override get message() {
+    return describe(this, `unexpected response body (HTTP ${this.status}) at ${this.at || "<body>"}: ${this.detail}`)
+  }
+}
+
+/**
+ * Every error a Pipedrive operation can fail with.
+ *
+ * @since 0.1.0
+ */
+export type PipedriveError =
+  | InvalidInput
+  | BadRequest
+  | Unauthorized
+  | PaymentRequired
+  | Forbidden
+  | NotFound
+  | RateLimited
+  | DailyBudgetExhausted
+  | ServerError
+  | UnexpectedStatus
+  | TransportError
+  | RequestTimeout
+  | ResponseDecodeError
+
+/**
+ * @since 0.1.0
+ */
+export const isPipedriveError = (u: unknown): u is PipedriveError => Predicate.hasProperty(u, TypeId)
+
+/**
+ * The same error with its attempt count set, for the retry policy's final answer.
+ *
+ * @since 0.1.0
+ */
+export const withAttempts = <E extends PipedriveError>(error: E, attempts: number): E => {
+  if (!("attempts" in error) || error.attempts === attempts) return error
+  const Ctor = error.constructor as new(fields: object) => E
+  return new Ctor({ ...error, attempts })
+}

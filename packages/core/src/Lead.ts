@@ -1,0 +1,223 @@
+/**
+ * The Lead as Pipedrive sends it, with wire names kept as Pipedrive spells them.
+ *
+ * Custom fields (40-character hex keys) and fields Pipedrive adds later are kept as extra
+ * keys of type `unknown`: decoding never drops them, so a read-modify-write round trip
+ * writes them back unchanged.
+ *
+ * @since 0.1.0
+ */
+import { Schema } from "effect"
+
+/**
+ * A lead id: a UUID string.
+ *
+ * @since 0.1.0
+ */
+export const LeadId = Schema.UUID.annotations({
+  identifier: "LeadId",
+  message: () => "a lead id must be a UUID such as adf21080-0e10-11eb-879b-05d71fb426ec"
+})
+
+/**
+ * Pipedrive user, person, organization, channel and activity ids are positive integers.
+ *
+ * @since 0.1.0
+ */
+export const EntityId = Schema.Int.pipe(Schema.positive()).annotations({
+  identifier: "EntityId",
+  message: () => "an id must be a positive integer"
+})
+
+const isCalendarDate = (s: string): boolean => {
+  const date = new Date(`${s}T00:00:00.000Z`)
+  return !Number.isNaN(date.getTime()) && date.toISOString().startsWith(s)
+}
+
+/**
+ * A calendar date `YYYY-MM-DD`, as `expected_close_date` uses.
+ *
+ * @since 0.1.0
+ */
+export const DateOnly = Schema.String.pipe(
+  Schema.pattern(/^\d{4}-\d{2}-\d{2}$/),
+  Schema.filter(isCalendarDate)
+).annotations({
+  identifier: "DateOnly",
+  message: (issue) => `expected a date YYYY-MM-DD, got ${JSON.stringify(issue.actual)}`,
+  arbitrary: () => (fc) =>
+    fc.date({ min: new Date("1990-01-01"), max: new Date("2100-12-31"), noInvalidDate: true }).map((d) =>
+      d.toISOString().slice(0, 10)
+    )
+})
+
+const timestampPattern = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:?\d{2})?$/
+
+/**
+ * An ISO-8601 date-time as Pipedrive writes it (`2020-10-14T11:30:36.551Z`), kept as a string.
+ *
+ * @since 0.1.0
+ */
+export const Timestamp = Schema.String.pipe(
+  Schema.pattern(timestampPattern),
+  Schema.filter((s) => !Number.isNaN(Date.parse(s.replace(" ", "T"))))
+).annotations({
+  identifier: "Timestamp",
+  message: (issue) => `expected an ISO-8601 date-time such as 2025-01-01T10:20:00Z, got ${JSON.stringify(issue.actual)}`,
+  arbitrary: () => (fc) =>
+    fc.date({ min: new Date("2000-01-01"), max: new Date("2100-01-01"), noInvalidDate: true }).map((d) =>
+      d.toISOString()
+    )
+})
+
+/**
+ * Who can see a lead: `"1"` owner and followers, `"3"` entire company, `"5"` and `"7"` for
+ * visibility groups. A string in lead objects, an integer in search results.
+ *
+ * @since 0.1.0
+ */
+export const VisibleTo = Schema.Literal("1", "3", "5", "7").annotations({
+  identifier: "VisibleTo",
+  message: (issue) => `visible_to must be one of "1", "3", "5", "7", got ${JSON.stringify(issue.actual)}`
+})
+
+/**
+ * @since 0.1.0
+ */
+export type VisibleTo = typeof VisibleTo.Type
+
+/**
+ * The potential value of a lead. Both keys are required.
+ *
+ * @since 0.1.0
+ */
+export const LeadValue = Schema.Struct({
+  amount: Schema.Finite,
+  currency: Schema.String.pipe(Schema.nonEmptyString())
+}).annotations({ identifier: "LeadValue" })
+
+/**
+ * @since 0.1.0
+ */
+export interface LeadValue extends Schema.Schema.Type<typeof LeadValue> {}
+
+/**
+ * The value of a custom field or of a field this library does not know yet: any JSON value.
+ *
+ * @since 0.1.0
+ */
+export const ExtraValue = Schema.Unknown.annotations({
+  identifier: "ExtraValue",
+  arbitrary: () => (fc) => fc.jsonValue({ maxDepth: 2 })
+})
+
+/**
+ * The index signature that keeps custom-field and unknown keys.
+ *
+ * @since 0.1.0
+ */
+export const ExtraFields = Schema.Record({ key: Schema.String, value: ExtraValue })
+
+const nullable = <S extends Schema.Schema.Any>(schema: S) => Schema.NullOr(schema)
+const optionalNullable = <S extends Schema.Schema.Any>(schema: S) =>
+  Schema.optionalWith(Schema.NullOr(schema), { exact: true })
+
+/**
+ * The fields of a Lead this library knows, with their real nullability.
+ *
+ * @since 0.1.0
+ */
+export const leadFields = {
+  id: LeadId,
+  title: Schema.String,
+  owner_id: EntityId,
+  creator_id: EntityId,
+  label_ids: Schema.Array(Schema.UUID),
+  person_id: nullable(EntityId),
+  organization_id: nullable(EntityId),
+  source_name: Schema.String,
+  origin: Schema.String,
+  origin_id: nullable(Schema.String),
+  channel: nullable(Schema.Int),
+  channel_id: nullable(Schema.String),
+  source_deal_id: optionalNullable(EntityId),
+  is_archived: Schema.Boolean,
+  was_seen: Schema.Boolean,
+  archive_time: optionalNullable(Schema.String),
+  value: nullable(LeadValue),
+  expected_close_date: nullable(DateOnly),
+  next_activity_id: nullable(EntityId),
+  add_time: Timestamp,
+  update_time: Timestamp,
+  visible_to: VisibleTo,
+  cc_email: Schema.String
+} as const
+
+/**
+ * A lead. Typed fields plus every other key Pipedrive sent (custom fields, new fields).
+ *
+ * @since 0.1.0
+ */
+export const Lead = Schema.Struct(leadFields, ExtraFields).annotations({ identifier: "Lead" })
+
+/**
+ * @since 0.1.0
+ */
+export interface Lead extends Schema.Schema.Type<typeof Lead> {}
+
+const knownLeadKeys: ReadonlySet<string> = new Set(Object.keys(leadFields))
+
+/**
+ * The keys of a lead this library does not type: custom fields (and their `_currency`
+ * siblings) and fields Pipedrive added later — exactly as received, ready to write back.
+ *
+ * @since 0.1.0
+ */
+export const extraFields = (lead: Lead): Record<string, unknown> => {
+  const extra: Record<string, unknown> = {}
+  for (const key of Object.keys(lead)) {
+    if (!knownLeadKeys.has(key)) extra[key] = lead[key]
+  }
+  return extra
+}
+
+/**
+ * A custom field key: the 40-character hex hash Pipedrive uses.
+ *
+ * @since 0.1.0
+ */
+export const isCustomFieldKey = (key: string): boolean => /^[0-9a-f]{40}(_[a-z_]+)?$/.test(key)
+
+const SearchRef = Schema.Struct({ id: EntityId, name: Schema.optional(Schema.NullOr(Schema.String)) })
+
+/**
+ * One lead found by `searchLeads`, as the search endpoint shapes it (`visible_to` is an
+ * integer here).
+ *
+ * @since 0.1.0
+ */
+export const LeadSearchItem = Schema.Struct({
+  result_score: Schema.Number,
+  item: Schema.Struct({
+    id: LeadId,
+    type: Schema.Literal("lead"),
+    title: Schema.String,
+    owner: Schema.Struct({ id: EntityId }),
+    person: Schema.optionalWith(Schema.NullOr(SearchRef), { exact: true }),
+    organization: Schema.optionalWith(Schema.NullOr(SearchRef), { exact: true }),
+    phones: Schema.Array(Schema.String),
+    emails: Schema.Array(Schema.String),
+    custom_fields: Schema.Array(ExtraValue),
+    notes: Schema.Array(Schema.String),
+    value: Schema.NullOr(Schema.Number),
+    currency: Schema.NullOr(Schema.String),
+    visible_to: Schema.Literal(1, 3, 5, 7),
+    is_archived: Schema.Boolean,
+    was_seen: Schema.optionalWith(Schema.Boolean, { exact: true })
+  }, ExtraFields)
+}).annotations({ identifier: "LeadSearchItem" })
+
+/**
+ * @since 0.1.0
+ */
+export interface LeadSearchItem extends Schema.Schema.Type<typeof LeadSearchItem> {}

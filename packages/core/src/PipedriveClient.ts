@@ -1,0 +1,251 @@
+/**
+ * The configured HTTP client every operation goes through: base URL and authentication, then
+ * the policies — retry outermost, the rate limiter, the per-attempt timeout, and the mapping
+ * of statuses and transport failures to typed errors — over any `HttpClient` the user provides
+ * (`FetchHttpClient`, Node's undici client, an in-memory Pipedrive, a hand-made mock).
+ *
+ * @since 0.1.0
+ */
+import * as Headers from "@effect/platform/Headers"
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import { Array as Arr, Clock, Config, ConfigError, Context, Duration, Effect, Either, FiberRef, Layer, Redacted } from "effect"
+import { CurrentOperation } from "./Endpoints.js"
+import { type PipedriveError, RequestTimeout } from "./Errors.js"
+import { fromHttpClientError, fromStatus, pathOf, readBody } from "./internal/responses.js"
+import * as RateLimit from "./RateLimit.js"
+import * as Retry from "./Retry.js"
+
+/**
+ * The header the API token travels in. Never the `api_token` query parameter: it leaks the
+ * secret into URLs, proxies and logs.
+ *
+ * @since 0.1.0
+ */
+export const apiTokenHeader = "x-api-token"
+
+/**
+ * How to authenticate: an API token, or an OAuth access token.
+ *
+ * @since 0.1.0
+ */
+export type Auth =
+  | { readonly apiToken: Redacted.Redacted; readonly oauthToken?: undefined }
+  | { readonly oauthToken: Redacted.Redacted; readonly apiToken?: undefined }
+
+/**
+ * Where Pipedrive is: the company domain (`acme` for `https://acme.pipedrive.com/api/v1`, what
+ * Pipedrive recommends) or a full base URL.
+ *
+ * @since 0.1.0
+ */
+export type Location =
+  | { readonly companyDomain: string; readonly baseUrl?: undefined }
+  | { readonly baseUrl: string; readonly companyDomain?: undefined }
+
+/**
+ * The policies, each with a sensible default.
+ *
+ * @since 0.1.0
+ */
+export interface Policies {
+  /** Gives the burst limits (with the auth kind) and, with `seats`, the daily budget. */
+  readonly plan?: RateLimit.Plan | undefined
+  /** Seats of the company, for the daily budget of `plan`. */
+  readonly seats?: number | undefined
+  /** Explicit limits (override `plan`), or `false` for none. Default: learned from headers. */
+  readonly rateLimit?: RateLimit.Limits | false | undefined
+  /** Retry policy, or `false` for none. */
+  readonly retry?: Retry.Options | false | undefined
+  /** The longest an attempt may take, body included (default 30 s). */
+  readonly timeout?: Duration.DurationInput | undefined
+  /** Where rate limits are counted (default: this process's memory). */
+  readonly rateLimitStore?: RateLimit.RateLimitStore["Type"] | undefined
+  /** A last transformation of the underlying client (proxies, extra headers, tracing). */
+  readonly transformClient?: ((client: HttpClient.HttpClient) => HttpClient.HttpClient) | undefined
+}
+
+/**
+ * @since 0.1.0
+ */
+export type Options = Auth & Location & Policies
+
+/**
+ * The client: an `HttpClient` whose requests are paths relative to the Leads API base URL
+ * (`/leads/…`) and whose errors are already typed, plus the rate-limit state.
+ *
+ * @since 0.1.0
+ */
+export class PipedriveClient extends Context.Tag("@effect-pipedrive/core/PipedriveClient")<PipedriveClient, {
+  readonly httpClient: HttpClient.HttpClient.With<PipedriveError>
+  /** The rate-limit state as last seen: limit, remaining, reset, daily budget. */
+  readonly rateLimitInfo: Effect.Effect<RateLimit.RateLimitInfo>
+}>() {}
+
+/**
+ * The base URL for the options, validated.
+ *
+ * @since 0.1.0
+ */
+export const baseUrlOf = (location: Location): Either.Either<string, ConfigError.ConfigError> => {
+  if (location.baseUrl !== undefined) {
+    try {
+      const url = new URL(location.baseUrl)
+      if (url.protocol !== "https:" && url.protocol !== "http:") throw new Error("not http(s)")
+      if (url.search !== "" || url.username !== "" || url.password !== "") throw new Error("query or credentials")
+      return Either.right(url.toString().replace(/\/+$/, ""))
+    } catch {
+      return Either.left(ConfigError.InvalidData(
+        ["baseUrl"],
+        `expected an http(s) URL without query or credentials, such as https://acme.pipedrive.com/api/v1`
+      ))
+    }
+  }
+  const domain = location.companyDomain.trim().toLowerCase().replace(/\.pipedrive\.com$/, "")
+  return /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/.test(domain)
+    ? Either.right(`https://${domain}.pipedrive.com/api/v1`)
+    : Either.left(ConfigError.InvalidData(
+      ["companyDomain"],
+      `expected the company's subdomain, such as "acme" for acme.pipedrive.com`
+    ))
+}
+
+const limitsOf = (options: Options): RateLimit.Limits | undefined => {
+  if (options.rateLimit === false) return undefined
+  const plan = options.plan === undefined ? undefined : RateLimit.forPlan(options.plan, {
+    auth: options.oauthToken === undefined ? "apiToken" : "oauth",
+    seats: options.seats
+  })
+  const explicit = options.rateLimit
+  return {
+    requestsPerWindow: explicit?.requestsPerWindow ?? plan?.requestsPerWindow,
+    searchRequestsPerWindow: explicit?.searchRequestsPerWindow ?? plan?.searchRequestsPerWindow,
+    window: explicit?.window ?? plan?.window,
+    dailyTokens: explicit?.dailyTokens ?? plan?.dailyTokens
+  }
+}
+
+const sha256Hex = (text: string) =>
+  Effect.promise(() => crypto.subtle.digest("SHA-256", new TextEncoder().encode(text))).pipe(
+    Effect.map((digest) => Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join(""))
+  )
+
+/**
+ * Builds the client over the `HttpClient` in context.
+ *
+ * @since 0.1.0
+ */
+export const make = Effect.fnUntraced(function*(options: Options) {
+  const baseUrl = yield* baseUrlOf(options)
+  const token = options.apiToken ?? options.oauthToken
+  // Spans and logs of this layer's fibers redact the token header; each request below also
+  // sets it, for fibers that got the client some other way.
+  yield* Effect.locallyScopedWith(Headers.currentRedactedNames, Arr.append(apiTokenHeader))
+  const redactedNames = yield* FiberRef.get(Headers.currentRedactedNames)
+  const limits = limitsOf(options)
+  const limiter = RateLimit.makeLimiter({
+    key: `pipedrive:${(yield* sha256Hex(Redacted.value(token))).slice(0, 32)}`,
+    limits: limits ?? {},
+    store: options.rateLimitStore ?? RateLimit.makeMemoryStore(),
+    enforce: limits !== undefined
+  })
+  const timeoutMillis = Duration.toMillis(options.timeout ?? Duration.seconds(30))
+  const retry = options.retry === false ? undefined : Retry.retrying(options.retry)
+
+  const authenticate = options.apiToken !== undefined
+    ? HttpClientRequest.setHeader(apiTokenHeader, Redacted.value(options.apiToken))
+    : HttpClientRequest.bearerToken(Redacted.value(options.oauthToken!))
+
+  const transport = (yield* HttpClient.HttpClient).pipe(
+    options.transformClient ?? ((client) => client),
+    HttpClient.mapRequest((request) =>
+      authenticate(HttpClientRequest.prependUrl(HttpClientRequest.acceptJson(request), baseUrl))
+    ),
+    HttpClient.catchAll((error) => Effect.fail(fromHttpClientError(error)))
+  )
+
+  const httpClient = transport.pipe(
+    // Statuses become typed errors; every response's headers steer the limiter. The body is
+    // read here so the timeout and the retry cover it.
+    HttpClient.transform((effect, request) =>
+      Effect.flatMap(effect, (response) =>
+        Effect.zipRight(
+          limiter.observe(response.headers).pipe(Effect.catchAll(Effect.logWarning)),
+          Effect.flatMap(readBody(response), (text) =>
+            response.status >= 200 && response.status < 300
+              ? Effect.succeed(response)
+              : Effect.flatMap(
+                Effect.all([CurrentOperation, Clock.currentTimeMillis]),
+                ([operation, now]) => Effect.fail(fromStatus(request, response, text, operation, now))
+              ))
+        ))
+    ),
+    HttpClient.transform((effect, request) =>
+      Effect.timeoutFail(effect, {
+        duration: Duration.millis(timeoutMillis),
+        onTimeout: () => new RequestTimeout({ method: request.method, path: pathOf(request), timeoutMillis })
+      })
+    ),
+    HttpClient.transform((effect, request) =>
+      Effect.flatMap(CurrentOperation, (operation) =>
+        limiter.acquire(operation, pathOf(request)).pipe(
+          Effect.catchTag("RateLimitStoreError", (error) => Effect.die(error)),
+          Effect.zipRight(effect),
+          Effect.tapErrorTag("RateLimited", (error) =>
+            limiter.pause(error.scope === "search" ? "search" : "burst", error.retryAfterMillis ?? 1000).pipe(
+              Effect.catchAll(Effect.logWarning)
+            ))
+        ))
+    ),
+    HttpClient.transform((effect, request) =>
+      Effect.flatMap(
+        CurrentOperation,
+        (operation) => retry === undefined ? effect : retry(effect, { method: request.method, operation: operation.name })
+      )
+    ),
+    HttpClient.transform((effect) => Effect.locally(effect, Headers.currentRedactedNames, redactedNames))
+  )
+
+  return PipedriveClient.of({ httpClient, rateLimitInfo: limiter.info })
+})
+
+/**
+ * The client as a layer, over the `HttpClient` in context.
+ *
+ * @since 0.1.0
+ */
+export const layer = (options: Options): Layer.Layer<PipedriveClient, ConfigError.ConfigError, HttpClient.HttpClient> =>
+  Layer.scoped(PipedriveClient, make(options))
+
+/**
+ * Configuration read from the environment (or any `ConfigProvider`):
+ * `PIPEDRIVE_API_TOKEN` or `PIPEDRIVE_OAUTH_TOKEN`, `PIPEDRIVE_COMPANY_DOMAIN` or
+ * `PIPEDRIVE_BASE_URL`, and optionally `PIPEDRIVE_PLAN`.
+ *
+ * @since 0.1.0
+ */
+export const config: Config.Config<Auth & Location & { readonly plan?: RateLimit.Plan | undefined }> = Config.all({
+  auth: Config.orElse(
+    Config.map(Config.redacted("PIPEDRIVE_API_TOKEN"), (apiToken): Auth => ({ apiToken })),
+    () => Config.map(Config.redacted("PIPEDRIVE_OAUTH_TOKEN"), (oauthToken): Auth => ({ oauthToken }))
+  ),
+  location: Config.orElse(
+    Config.map(Config.string("PIPEDRIVE_COMPANY_DOMAIN"), (companyDomain): Location => ({ companyDomain })),
+    () => Config.map(Config.string("PIPEDRIVE_BASE_URL"), (baseUrl): Location => ({ baseUrl }))
+  ),
+  plan: Config.option(Config.literal("lite", "growth", "premium", "ultimate")("PIPEDRIVE_PLAN"))
+}).pipe(Config.map(({ auth, location, plan }) => ({
+  ...auth,
+  ...location,
+  ...(plan._tag === "Some" ? { plan: plan.value } : {})
+})))
+
+/**
+ * The client configured from {@link config}, with any other policies given here.
+ *
+ * @since 0.1.0
+ */
+export const layerConfig = (
+  policies: Policies = {}
+): Layer.Layer<PipedriveClient, ConfigError.ConfigError, HttpClient.HttpClient> =>
+  Layer.scoped(PipedriveClient, Effect.flatMap(config, (fromEnv) => make({ ...policies, ...fromEnv })))

@@ -1,0 +1,314 @@
+/**
+ * Client-side rate limiting that keeps a program inside Pipedrive's limits: the rolling burst
+ * window per token, the separate search window, and the daily token budget weighted by each
+ * endpoint's cost. It adapts to the `x-ratelimit-*` headers of every response, so an
+ * unknown plan converges instead of causing a storm of 429s.
+ *
+ * @since 0.1.0
+ */
+import type * as Headers from "@effect/platform/Headers"
+import { Clock, Context, Duration, Effect, Layer, Schema } from "effect"
+import type { Operation, Window } from "./Endpoints.js"
+import { DailyBudgetExhausted } from "./Errors.js"
+import { nextMidnightUtc, readRateLimitHeaders } from "./internal/headers.js"
+
+/**
+ * Pipedrive's plans.
+ *
+ * @since 0.1.0
+ */
+export type Plan = "lite" | "growth" | "premium" | "ultimate"
+
+const burstPerPlan: Record<Plan, number> = { lite: 20, growth: 40, premium: 100, ultimate: 120 }
+const dailyMultiplier: Record<Plan, number> = { lite: 1, growth: 2, premium: 5, ultimate: 7 }
+
+/**
+ * Explicit limits. Whatever is left out is learned from response headers.
+ *
+ * @since 0.1.0
+ */
+export interface Limits {
+  /** Requests per burst window. Default: learned from `x-ratelimit-limit`, starting at 20 (the lowest plan). */
+  readonly requestsPerWindow?: number | undefined
+  /** Search requests per window (default 10, every plan). */
+  readonly searchRequestsPerWindow?: number | undefined
+  /** The rolling window (default 2 seconds). */
+  readonly window?: Duration.DurationInput | undefined
+  /** The company's daily token budget. Default: learned from `x-daily-ratelimit-token-*`. */
+  readonly dailyTokens?: number | undefined
+}
+
+/**
+ * The limits of a plan: OAuth apps get four times the burst of an API token; the daily budget
+ * is 30,000 tokens × the plan's multiplier × seats, known only when `seats` is given.
+ *
+ * @since 0.1.0
+ */
+export const forPlan = (plan: Plan, options?: {
+  readonly auth?: "apiToken" | "oauth" | undefined
+  readonly seats?: number | undefined
+}): Limits => ({
+  requestsPerWindow: burstPerPlan[plan] * (options?.auth === "oauth" ? 4 : 1),
+  searchRequestsPerWindow: 10,
+  window: Duration.seconds(2),
+  dailyTokens: options?.seats === undefined ? undefined : 30_000 * dailyMultiplier[plan] * options.seats
+})
+
+/**
+ * The rate-limit state as last seen, readable at any time.
+ *
+ * @since 0.1.0
+ */
+export interface RateLimitInfo {
+  /** Requests per burst window: configured, else from `x-ratelimit-limit`. */
+  readonly limit: number | undefined
+  /** Requests left in the current window, per the last response. */
+  readonly remaining: number | undefined
+  /** When the current window resets, per the last response. */
+  readonly resetAt: Date | undefined
+  /** The daily token budget: configured, else from `x-daily-ratelimit-token-limit`. */
+  readonly dailyLimit: number | undefined
+  /** Daily tokens left: as Pipedrive last reported, less what was spent since. */
+  readonly dailyRemaining: number | undefined
+  /** When the last response was seen. */
+  readonly updatedAt: Date | undefined
+}
+
+/**
+ * The rate-limit store could not be reached (a shared store such as Redis).
+ *
+ * @since 0.1.0
+ */
+export class RateLimitStoreError extends Schema.TaggedError<RateLimitStoreError>()("RateLimitStoreError", {
+  reason: Schema.String
+}) {
+  override get message() {
+    return `rate-limit store unavailable: ${this.reason}`
+  }
+}
+
+/**
+ * Where the windows and the daily budget are counted: in this process (the default), or in a
+ * store shared by every process behind one token. Times are epoch milliseconds.
+ *
+ * @since 0.1.0
+ */
+export class RateLimitStore extends Context.Tag("@effect-pipedrive/core/RateLimitStore")<RateLimitStore, {
+  /**
+   * Takes the next slot of the rolling window `key` (at most `limit` sends per `windowMillis`)
+   * and answers the time it opens: `now` when the window has room.
+   */
+  readonly take: (options: {
+    readonly key: string
+    readonly limit: number
+    readonly windowMillis: number
+    readonly now: number
+  }) => Effect.Effect<number, RateLimitStoreError>
+  /** Keeps the window `key` closed until `until`. */
+  readonly hold: (key: string, until: number) => Effect.Effect<void, RateLimitStoreError>
+  /**
+   * Spends `cost` tokens of the daily budget `key` (refilled to `limit` at midnight UTC when a
+   * limit is configured); answers what is left, or `spent: false` when fewer than `cost` were.
+   */
+  readonly spend: (options: {
+    readonly key: string
+    readonly cost: number
+    readonly limit: number | undefined
+    readonly now: number
+  }) => Effect.Effect<{ readonly spent: boolean; readonly remaining: number | undefined }, RateLimitStoreError>
+  /** Sets the tokens left in the daily budget `key` to what Pipedrive reported. */
+  readonly report: (key: string, remaining: number, now: number) => Effect.Effect<void, RateLimitStoreError>
+}>() {}
+
+interface SlidingLog {
+  /** Grant times of the last `limit` sends, oldest at `head`. */
+  times: Array<number>
+  head: number
+  heldUntil: number
+}
+
+const resize = (window: SlidingLog, limit: number): void => {
+  const ordered = [...window.times.slice(window.head), ...window.times.slice(0, window.head)]
+  const kept = ordered.slice(Math.max(0, ordered.length - limit))
+  window.times = [...Array<number>(limit - kept.length).fill(-Infinity), ...kept]
+  window.head = 0
+}
+
+/**
+ * A store in this process's memory: an exact sliding log per window, so no window of the
+ * clock ever holds more than `limit` sends.
+ *
+ * @since 0.1.0
+ */
+export const makeMemoryStore = (): RateLimitStore["Type"] => {
+  const windows = new Map<string, SlidingLog>()
+  const budgets = new Map<string, { remaining: number | undefined; resetAt: number }>()
+  const windowOf = (key: string) => {
+    let window = windows.get(key)
+    if (window === undefined) {
+      window = { times: [], head: 0, heldUntil: -Infinity }
+      windows.set(key, window)
+    }
+    return window
+  }
+  return {
+    take: ({ key, limit, now, windowMillis }) =>
+      Effect.sync(() => {
+        const window = windowOf(key)
+        if (window.times.length !== limit) resize(window, limit)
+        const at = Math.max(now, window.times[window.head]! + windowMillis, window.heldUntil)
+        window.times[window.head] = at
+        window.head = (window.head + 1) % limit
+        return at
+      }),
+    hold: (key, until) =>
+      Effect.sync(() => {
+        const window = windowOf(key)
+        window.heldUntil = Math.max(window.heldUntil, until)
+      }),
+    spend: ({ cost, key, limit, now }) =>
+      Effect.sync(() => {
+        let budget = budgets.get(key)
+        if (budget === undefined || now >= budget.resetAt) {
+          budget = { remaining: limit, resetAt: nextMidnightUtc(now).getTime() }
+          budgets.set(key, budget)
+        }
+        if (budget.remaining === undefined) return { spent: true, remaining: undefined }
+        if (budget.remaining < cost) return { spent: false, remaining: budget.remaining }
+        budget.remaining -= cost
+        return { spent: true, remaining: budget.remaining }
+      }),
+    report: (key, remaining, now) =>
+      Effect.sync(() => {
+        budgets.set(key, { remaining, resetAt: nextMidnightUtc(now).getTime() })
+      })
+  }
+}
+
+/**
+ * The in-memory store as a layer.
+ *
+ * @since 0.1.0
+ */
+export const layerMemoryStore: Layer.Layer<RateLimitStore> = Layer.sync(RateLimitStore, makeMemoryStore)
+
+/**
+ * What the HTTP pipeline asks of rate limiting.
+ *
+ * @since 0.1.0
+ */
+export interface Limiter {
+  /** Waits for room in the windows this operation counts against and spends its tokens. */
+  readonly acquire: (operation: Operation, path: string) => Effect.Effect<void, DailyBudgetExhausted | RateLimitStoreError>
+  /** Learns from the headers of any response. */
+  readonly observe: (headers: Headers.Headers) => Effect.Effect<void, RateLimitStoreError>
+  /** Holds every request of a window back for `millis` (after a 429). */
+  readonly pause: (window: Window, millis: number) => Effect.Effect<void, RateLimitStoreError>
+  readonly info: Effect.Effect<RateLimitInfo>
+}
+
+const defaultLearningLimit = 20
+
+/**
+ * A limiter over a store. `key` identifies the token (a hash, never the token itself); with
+ * `enforce: false` it only records what the headers say, for `RateLimitInfo`.
+ *
+ * @since 0.1.0
+ */
+export const makeLimiter = (options: {
+  readonly key: string
+  readonly limits: Limits
+  readonly store: RateLimitStore["Type"]
+  readonly enforce: boolean
+}): Limiter => {
+  const { key, limits, store } = options
+  const windowMillis = Duration.toMillis(limits.window ?? Duration.seconds(2))
+  const searchLimit = limits.searchRequestsPerWindow ?? 10
+  const burstKey = `${key}:burst`
+  const searchKey = `${key}:search`
+  const dailyKey = `${key}:daily`
+  let info: RateLimitInfo = {
+    limit: limits.requestsPerWindow,
+    remaining: undefined,
+    resetAt: undefined,
+    dailyLimit: limits.dailyTokens,
+    dailyRemaining: limits.dailyTokens,
+    updatedAt: undefined
+  }
+  const burstLimit = () => limits.requestsPerWindow ?? info.limit ?? defaultLearningLimit
+
+  const waitFor = (window: string, slotKey: string, limit: number, operation: Operation) =>
+    Effect.flatMap(Clock.currentTimeMillis, (now) =>
+      Effect.flatMap(store.take({ key: slotKey, limit, windowMillis, now }), (at) =>
+        at <= now
+          ? Effect.void
+          : Effect.logDebug(`rate limiter: waiting ${at - now} ms for the ${window} window`).pipe(
+            Effect.annotateLogs({ operation: operation.name, limit }),
+            Effect.zipRight(Effect.sleep(Duration.millis(at - now)))
+          )))
+
+  const spend = (operation: Operation, path: string) =>
+    Effect.flatMap(Clock.currentTimeMillis, (now) =>
+      Effect.flatMap(
+        store.spend({ key: dailyKey, cost: operation.cost, limit: limits.dailyTokens, now }),
+        ({ remaining, spent }) => {
+          info = { ...info, dailyRemaining: remaining }
+          return spent ? Effect.void : Effect.fail(
+            new DailyBudgetExhausted({
+              method: operation.method,
+              path,
+              cost: operation.cost,
+              ...(remaining === undefined ? {} : { remaining }),
+              resetsAt: nextMidnightUtc(now)
+            })
+          )
+        }
+      ))
+
+  return {
+    acquire: (operation, path) =>
+      options.enforce
+        ? spend(operation, path).pipe(
+          Effect.zipRight(
+            operation.window === "search" ? waitFor("search", searchKey, searchLimit, operation) : Effect.void
+          ),
+          Effect.zipRight(Effect.suspend(() => waitFor("burst", burstKey, burstLimit(), operation)))
+        )
+        : Effect.void,
+    observe: (headers) =>
+      Effect.flatMap(Clock.currentTimeMillis, (now) => {
+        const seen = readRateLimitHeaders(headers)
+        if (
+          seen.limit === undefined && seen.remaining === undefined && seen.reset === undefined &&
+          seen.dailyRemaining === undefined
+        ) return Effect.void
+        info = {
+          limit: limits.requestsPerWindow ?? seen.limit ?? info.limit,
+          remaining: seen.remaining ?? info.remaining,
+          resetAt: seen.reset === undefined ? info.resetAt : new Date(now + seen.reset * 1000),
+          dailyLimit: limits.dailyTokens ?? seen.dailyLimit ?? info.dailyLimit,
+          dailyRemaining: seen.dailyRemaining ?? info.dailyRemaining,
+          updatedAt: new Date(now)
+        }
+        if (!options.enforce) return Effect.void
+        const exhausted = seen.remaining !== undefined && seen.remaining <= 0 && seen.reset !== undefined &&
+          seen.reset > 0
+        return Effect.zipRight(
+          exhausted
+            ? Effect.logDebug(`rate limiter: window exhausted, holding for ${seen.reset} s`).pipe(
+              Effect.zipRight(store.hold(burstKey, now + seen.reset! * 1000))
+            )
+            : Effect.void,
+          seen.dailyRemaining === undefined ? Effect.void : store.report(dailyKey, seen.dailyRemaining, now)
+        )
+      }),
+    pause: (window, millis) =>
+      options.enforce
+        ? Effect.flatMap(
+          Clock.currentTimeMillis,
+          (now) => store.hold(window === "search" ? searchKey : burstKey, now + millis)
+        )
+        : Effect.void,
+    info: Effect.sync(() => info)
+  }
+}

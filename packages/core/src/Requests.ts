@@ -1,0 +1,237 @@
+/**
+ * What a caller sends: lead bodies for create and update, and the query parameters of the
+ * list and search endpoints. Each schema's type is what the caller writes; its encoded side
+ * is what goes on the wire. Encoding validates, so bad input fails before anything is sent.
+ *
+ * @since 0.1.0
+ */
+import { Schema } from "effect"
+import { DateOnly, EntityId, ExtraFields, LeadValue, Timestamp, VisibleTo } from "./Lead.js"
+
+const optional = <S extends Schema.Schema.Any>(schema: S) => Schema.optionalWith(schema, { exact: true })
+const optionalNullable = <S extends Schema.Schema.Any>(schema: S) =>
+  Schema.optionalWith(Schema.NullOr(schema), { exact: true })
+
+const Title = Schema.String.pipe(
+  Schema.filter((s) => s.trim().length > 0, { message: () => "title must not be empty" })
+)
+
+/**
+ * The body of `addLead`. A lead needs a title and a person or an organization (or both).
+ * Custom field keys are passed as extra keys and sent as given.
+ *
+ * @since 0.1.0
+ */
+export const AddLead = Schema.Struct({
+  title: Schema.propertySignature(Title).annotations({ missingMessage: () => "title is required" }),
+  owner_id: optional(EntityId),
+  label_ids: optional(Schema.Array(Schema.UUID)),
+  person_id: optional(EntityId),
+  organization_id: optional(EntityId),
+  value: optionalNullable(LeadValue),
+  expected_close_date: optionalNullable(DateOnly),
+  visible_to: optional(VisibleTo),
+  was_seen: optional(Schema.Boolean),
+  origin_id: optionalNullable(Schema.String),
+  channel: optionalNullable(Schema.Int),
+  channel_id: optionalNullable(Schema.String)
+}, ExtraFields).pipe(
+  Schema.filter((lead) => {
+    const issues: Array<string> = []
+    if (lead.person_id === undefined && lead.organization_id === undefined) {
+      issues.push("a lead needs a person_id or an organization_id (or both)")
+    }
+    if ("is_archived" in lead) issues.push("is_archived cannot be set when creating a lead")
+    return issues.length === 0 ? true : issues.join("; ")
+  }),
+  Schema.annotations({ identifier: "AddLead" })
+)
+
+/**
+ * @since 0.1.0
+ */
+export interface AddLead extends Schema.Schema.Type<typeof AddLead> {}
+
+/**
+ * The body of `updateLead` (a PATCH): only the keys present change, and an explicit `null`
+ * unsets the field. A key left out and a key set to `null` are different requests.
+ *
+ * @since 0.1.0
+ */
+export const UpdateLead = Schema.Struct({
+  title: optional(Title),
+  owner_id: optional(EntityId),
+  label_ids: optional(Schema.Array(Schema.UUID)),
+  person_id: optionalNullable(EntityId),
+  organization_id: optionalNullable(EntityId),
+  is_archived: optional(Schema.Boolean),
+  value: optionalNullable(LeadValue),
+  expected_close_date: optionalNullable(DateOnly),
+  visible_to: optional(VisibleTo),
+  was_seen: optional(Schema.Boolean),
+  channel: optionalNullable(Schema.Int),
+  channel_id: optionalNullable(Schema.String)
+}, ExtraFields).pipe(
+  Schema.filter((lead) => Object.keys(lead).length > 0 || "updateLead needs at least one field to change"),
+  Schema.annotations({ identifier: "UpdateLead" })
+)
+
+/**
+ * @since 0.1.0
+ */
+export interface UpdateLead extends Schema.Schema.Type<typeof UpdateLead> {}
+
+const IntFromString = (schema: Schema.Schema<number>): Schema.Schema<number, string> =>
+  Schema.compose(Schema.NumberFromString, schema)
+
+/**
+ * Page size: 1 to 500.
+ *
+ * @since 0.1.0
+ */
+export const Limit = Schema.Int.pipe(Schema.between(1, 500)).annotations({
+  identifier: "Limit",
+  message: (issue) => `limit must be an integer from 1 to 500, got ${JSON.stringify(issue.actual)}`
+})
+
+/**
+ * Pagination offset: 0 or more.
+ *
+ * @since 0.1.0
+ */
+export const Start = Schema.NonNegativeInt.annotations({
+  identifier: "Start",
+  message: (issue) => `start must be a non-negative integer, got ${JSON.stringify(issue.actual)}`
+})
+
+/**
+ * The fields a lead list can be sorted by.
+ *
+ * @since 0.1.0
+ */
+export const SortField = Schema.Literal(
+  "id",
+  "title",
+  "owner_id",
+  "creator_id",
+  "was_seen",
+  "expected_close_date",
+  "next_activity_id",
+  "add_time",
+  "update_time"
+)
+
+/**
+ * @since 0.1.0
+ */
+export type SortField = typeof SortField.Type
+
+const isSortField = Schema.is(SortField)
+
+const sortIssue = (sort: string): string | undefined => {
+  for (const part of sort.split(",")) {
+    const match = /^\s*([a-z_]+)(?:\s+(asc|desc))?\s*$/i.exec(part)
+    if (match === null) return `sort must read like "add_time DESC, title ASC", got ${JSON.stringify(sort)}`
+    if (!isSortField(match[1])) {
+      return `unknown sort field ${JSON.stringify(match[1])}; one of ${SortField.literals.join(", ")}`
+    }
+  }
+  return undefined
+}
+
+/**
+ * Sort order as Pipedrive takes it: `"field ASC, field DESC"`, fields from {@link SortField}.
+ *
+ * @since 0.1.0
+ */
+export const Sort = Schema.String.pipe(
+  Schema.filter((sort) => sortIssue(sort) ?? true)
+).annotations({ identifier: "Sort" })
+
+const toSecondsUtc = (timestamp: string): string => {
+  const hasZone = /(Z|[+-]\d{2}:?\d{2})$/.test(timestamp)
+  const date = new Date(hasZone ? timestamp.replace(" ", "T") : `${timestamp.replace(" ", "T")}Z`)
+  return `${date.toISOString().slice(0, 19)}Z`
+}
+
+/**
+ * `updated_since`: an ISO-8601 time (UTC when no zone is given). Sent as
+ * `YYYY-MM-DDTHH:MM:SSZ`, rounded down to the second, so no lead updated at that time is missed.
+ *
+ * @since 0.1.0
+ */
+export const UpdatedSince = Schema.transform(Schema.String, Timestamp, {
+  strict: true,
+  decode: (wire) => wire,
+  encode: toSecondsUtc
+})
+
+const query = {
+  start: optional(IntFromString(Start)),
+  limit: optional(IntFromString(Limit))
+}
+
+/**
+ * Query parameters of `getLeads` and `getArchivedLeads`.
+ *
+ * @since 0.1.0
+ */
+export const ListLeadsParams = Schema.Struct({
+  ...query,
+  owner_id: optional(IntFromString(EntityId)),
+  person_id: optional(IntFromString(EntityId)),
+  organization_id: optional(IntFromString(EntityId)),
+  /** Takes precedence over owner_id, person_id and organization_id. */
+  filter_id: optional(IntFromString(EntityId)),
+  /** Only leads with `update_time` at or after this time. */
+  updated_since: optional(UpdatedSince),
+  sort: optional(Sort)
+}).annotations({ identifier: "ListLeadsParams" })
+
+/**
+ * @since 0.1.0
+ */
+export interface ListLeadsParams extends Schema.Schema.Type<typeof ListLeadsParams> {}
+
+const CommaList = <A extends string>(item: Schema.Schema<A>) =>
+  Schema.transform(
+    Schema.String,
+    Schema.Array(item).pipe(Schema.minItems(1)),
+    { strict: false, decode: (wire) => wire.split(","), encode: (items) => items.join(",") }
+  )
+
+/**
+ * The fields a search looks in.
+ *
+ * @since 0.1.0
+ */
+export const SearchField = Schema.Literal("title", "notes", "custom_fields")
+
+/**
+ * Query parameters of `searchLeads`. `term` needs 2 characters, or 1 with `exact_match`.
+ *
+ * @since 0.1.0
+ */
+export const SearchLeadsParams = Schema.Struct({
+  ...query,
+  term: Schema.propertySignature(Schema.String).annotations({ missingMessage: () => "term is required" }),
+  fields: optional(CommaList(SearchField)),
+  exact_match: optional(Schema.BooleanFromString),
+  person_id: optional(IntFromString(EntityId)),
+  organization_id: optional(IntFromString(EntityId)),
+  include_fields: optional(CommaList(Schema.Literal("lead.was_seen")))
+}).pipe(
+  Schema.filter((params) => {
+    const min = params.exact_match === true ? 1 : 2
+    return params.term.trim().length >= min ||
+      `term must have at least ${min} character${min === 1 ? "" : "s"}${
+        min === 2 ? " (1 with exact_match)" : ""
+      }, got ${JSON.stringify(params.term)}`
+  }),
+  Schema.annotations({ identifier: "SearchLeadsParams" })
+)
+
+/**
+ * @since 0.1.0
+ */
+export interface SearchLeadsParams extends Schema.Schema.Type<typeof SearchLeadsParams> {}

@@ -1,0 +1,36 @@
+/**
+ * @since 0.1.0
+ */
+export * as Endpoints from "./Endpoints.js"
+/**
+ * @since 0.1.0
+ */
+export * as Errors from "./Errors.js"
+/**
+ * @since 0.1.0
+ */
+export * as Lead from "./Lead.js"
+/**
+ * @since 0.1.0
+ */
+export * as Leads from "./Leads.js"
+/**
+ * @since 0.1.0
+ */
+export * as Pagination from "./Pagination.js"
+/**
+ * @since 0.1.0
+ */
+export * as PipedriveClient from "./PipedriveClient.js"
+/**
+ * @since 0.1.0
+ */
+export * as RateLimit from "./RateLimit.js"
+/**
+ * @since 0.1.0
+ */
+export * as Requests from "./Requests.js"
+/**
+ * @since 0.1.0
+ */
+export * as Retry from "./Retry.js"

@@ -1,0 +1,48 @@
+import type * as Headers from "@effect/platform/Headers"
+
+const numberHeader = (headers: Headers.Headers, name: string): number | undefined => {
+  const raw = headers[name]
+  if (raw === undefined || raw === "") return undefined
+  const value = Number(raw)
+  return Number.isFinite(value) ? value : undefined
+}
+
+/** The rate-limit headers of one response, each absent when Pipedrive did not send it. */
+export interface RateLimitHeaders {
+  readonly limit: number | undefined
+  readonly remaining: number | undefined
+  /** Seconds until the burst window resets. */
+  readonly reset: number | undefined
+  readonly dailyLimit: number | undefined
+  readonly dailyRemaining: number | undefined
+}
+
+export const readRateLimitHeaders = (headers: Headers.Headers): RateLimitHeaders => ({
+  limit: numberHeader(headers, "x-ratelimit-limit"),
+  remaining: numberHeader(headers, "x-ratelimit-remaining"),
+  reset: numberHeader(headers, "x-ratelimit-reset"),
+  dailyLimit: numberHeader(headers, "x-daily-ratelimit-token-limit"),
+  dailyRemaining: numberHeader(headers, "x-daily-ratelimit-token-remaining")
+})
+
+/**
+ * How long the server asked us to wait: `Retry-After` (seconds, possibly fractional, or an
+ * HTTP date), else `x-ratelimit-reset` (seconds).
+ */
+export const retryAfterMillis = (headers: Headers.Headers, now: number): number | undefined => {
+  const retryAfter = headers["retry-after"]
+  if (retryAfter !== undefined && retryAfter !== "") {
+    const seconds = Number(retryAfter)
+    if (Number.isFinite(seconds)) return Math.max(0, Math.round(seconds * 1000))
+    const date = Date.parse(retryAfter)
+    if (!Number.isNaN(date)) return Math.max(0, date - now)
+  }
+  const reset = numberHeader(headers, "x-ratelimit-reset")
+  return reset === undefined ? undefined : Math.max(0, Math.round(reset * 1000))
+}
+
+/** Midnight after `now`, in UTC: when a client-counted daily budget starts again. */
+export const nextMidnightUtc = (now: number): Date => {
+  const date = new Date(now)
+  return new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate() + 1))
+}

@@ -1,0 +1,190 @@
+import type * as HttpClientError from "@effect/platform/HttpClientError"
+import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import { Effect, ParseResult } from "effect"
+import type { Operation } from "../Endpoints.js"
+import * as Errors from "../Errors.js"
+import { nextMidnightUtc, readRateLimitHeaders, retryAfterMillis } from "./headers.js"
+
+/** The path of a request, for errors: never its query, headers or host. */
+export const pathOf = (request: HttpClientRequest.HttpClientRequest): string => {
+  const url = request.url
+  const schemeEnd = url.indexOf("://")
+  const pathStart = schemeEnd === -1 ? 0 : url.indexOf("/", schemeEnd + 3)
+  const path = pathStart === -1 ? "/" : url.slice(pathStart)
+  const queryStart = path.search(/[?#]/)
+  return queryStart === -1 ? path : path.slice(0, queryStart)
+}
+
+interface ErrorBody {
+  readonly error?: string
+  readonly errorInfo?: string
+}
+
+const readErrorBody = (text: string): ErrorBody => {
+  try {
+    const body: unknown = JSON.parse(text)
+    if (typeof body !== "object" || body === null) return {}
+    const record = body as Record<string, unknown>
+    const error = typeof record.error === "string" ? record.error : undefined
+    const info = typeof record.error_info === "string"
+      ? record.error_info
+      : record.errorCode !== undefined && record.errorCode !== null
+      ? `errorCode ${String(record.errorCode)}`
+      : undefined
+    return {
+      ...(error === undefined ? {} : { error }),
+      ...(info === undefined ? {} : { errorInfo: info })
+    }
+  } catch {
+    return {}
+  }
+}
+
+const isHtml = (response: HttpClientResponse.HttpClientResponse, text: string) =>
+  (response.headers["content-type"] ?? "").includes("text/html") || /^\s*<(!doctype|html)/i.test(text)
+
+/**
+ * The typed error for a non-2xx response whose body has been read. A 429 is a spent daily
+ * budget when Pipedrive says no daily tokens are left; otherwise it is the burst window.
+ */
+export const fromStatus = (
+  request: HttpClientRequest.HttpClientRequest,
+  response: HttpClientResponse.HttpClientResponse,
+  text: string,
+  operation: Operation,
+  now: number
+): Errors.PipedriveError => {
+  const headers = response.headers
+  const correlationId = headers["x-correlation-id"]
+  const common = {
+    method: request.method,
+    path: pathOf(request),
+    status: response.status,
+    ...(correlationId === undefined ? {} : { correlationId }),
+    ...readErrorBody(text)
+  }
+  const status = response.status
+  switch (status) {
+    case 400:
+      return new Errors.BadRequest(common)
+    case 401:
+      return new Errors.Unauthorized(common)
+    case 402:
+      return new Errors.PaymentRequired(common)
+    case 403:
+      return new Errors.Forbidden({ ...common, blocked: isHtml(response, text) })
+    case 404:
+      return new Errors.NotFound(common)
+    case 429: {
+      const info = readRateLimitHeaders(headers)
+      if (info.dailyRemaining !== undefined && info.dailyRemaining < operation.cost) {
+        return new Errors.DailyBudgetExhausted({
+          method: common.method,
+          path: common.path,
+          status,
+          cost: operation.cost,
+          remaining: info.dailyRemaining,
+          resetsAt: nextMidnightUtc(now),
+          ...(correlationId === undefined ? {} : { correlationId })
+        })
+      }
+      const wait = retryAfterMillis(headers, now)
+      return new Errors.RateLimited({
+        ...common,
+        scope: operation.window,
+        ...(wait === undefined ? {} : { retryAfterMillis: wait })
+      })
+    }
+  }
+  if (status >= 500) {
+    const wait = retryAfterMillis(headers, now)
+    return new Errors.ServerError({ ...common, ...(wait === undefined ? {} : { retryAfterMillis: wait }) })
+  }
+  return new Errors.UnexpectedStatus(common)
+}
+
+/** Error codes that mean the connection was never made, so the request never left. */
+const notSentCodes = new Set([
+  "ECONNREFUSED",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "ENETUNREACH",
+  "EHOSTUNREACH",
+  "UND_ERR_CONNECT_TIMEOUT",
+  "ERR_INVALID_URL"
+])
+
+const errorCode = (cause: unknown): string | undefined => {
+  for (let current = cause, depth = 0; current !== undefined && current !== null && depth < 5; depth++) {
+    if (typeof current !== "object") return undefined
+    const code = (current as { code?: unknown }).code
+    if (typeof code === "string") return code
+    current = (current as { cause?: unknown }).cause
+  }
+  return undefined
+}
+
+const causeText = (cause: unknown): string => {
+  if (cause instanceof Error) {
+    const inner = cause.cause instanceof Error ? `: ${cause.cause.message}` : ""
+    return `${cause.message}${inner}`
+  }
+  return String(cause)
+}
+
+/** The typed error for a failure of the transport or of reading the body. */
+export const fromHttpClientError = (error: HttpClientError.HttpClientError): Errors.PipedriveError => {
+  const request = { method: error.request.method, path: pathOf(error.request) }
+  if (error._tag === "RequestError") {
+    const code = errorCode(error.cause)
+    return new Errors.TransportError({
+      ...request,
+      requestSent: error.reason === "Transport" && !(code !== undefined && notSentCodes.has(code)),
+      ...(code === undefined ? {} : { code }),
+      reason: error.reason === "Transport" ? causeText(error.cause) : `${error.reason}: ${causeText(error.cause)}`
+    })
+  }
+  // The response started but its body could not be read to the end.
+  const code = errorCode(error.cause)
+  return new Errors.TransportError({
+    ...request,
+    requestSent: true,
+    ...(code === undefined ? {} : { code }),
+    reason: `response body could not be read (${causeText(error.cause)})`
+  })
+}
+
+const formatPath = (path: ReadonlyArray<PropertyKey>): string =>
+  path.reduce<string>(
+    (out, key) => typeof key === "number" ? `${out}[${key}]` : out === "" ? String(key) : `${out}.${String(key)}`,
+    ""
+  )
+
+/** Human sentences for a validation failure, each with the path it concerns. */
+export const issuesOf = (error: ParseResult.ParseError): ReadonlyArray<string> =>
+  ParseResult.ArrayFormatter.formatErrorSync(error).map((issue) =>
+    issue.path.length === 0 ? issue.message : `${formatPath(issue.path)}: ${issue.message}`
+  )
+
+const truncate = (text: string, max = 300) => text.length <= max ? text : `${text.slice(0, max)}…`
+
+/** The typed error for a 2xx body that does not match the contract. */
+export const decodeFailure = (
+  response: HttpClientResponse.HttpClientResponse,
+  error: ParseResult.ParseError | Error
+): Errors.ResponseDecodeError => {
+  const request = response.request
+  const first = ParseResult.isParseError(error) ? ParseResult.ArrayFormatter.formatErrorSync(error)[0] : undefined
+  return new Errors.ResponseDecodeError({
+    method: request.method,
+    path: pathOf(request),
+    status: response.status,
+    at: first === undefined ? "" : formatPath(first.path),
+    detail: truncate(first === undefined ? error.message : first.message)
+  })
+}
+
+/** Reads the body to the end within the attempt, so a timeout or retry covers it. */
+export const readBody = (response: HttpClientResponse.HttpClientResponse) =>
+  Effect.mapError(response.text, fromHttpClientError)
