@@ -29,10 +29,24 @@ export const EntityId = Schema.Int.pipe(Schema.positive()).annotations({
   message: () => "an id must be a positive integer"
 })
 
+const daysInMonth = (year: number, month: number): number =>
+  month === 2
+    ? (year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28)
+    : month === 4 || month === 6 || month === 9 || month === 11
+    ? 30
+    : 31
+
+// Checks the digits a pattern already matched; plain arithmetic, since this runs for every
+// lead of every page.
 const isCalendarDate = (s: string): boolean => {
-  const date = new Date(`${s}T00:00:00.000Z`)
-  return !Number.isNaN(date.getTime()) && date.toISOString().startsWith(s)
+  const year = Number(s.slice(0, 4))
+  const month = Number(s.slice(5, 7))
+  const day = Number(s.slice(8, 10))
+  return month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month)
 }
+
+const isClockTime = (s: string): boolean =>
+  Number(s.slice(11, 13)) <= 23 && Number(s.slice(14, 16)) <= 59 && Number(s.slice(17, 19)) <= 60
 
 /**
  * A calendar date `YYYY-MM-DD`, as `expected_close_date` uses.
@@ -60,7 +74,7 @@ const timestampPattern = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|
  */
 export const Timestamp = Schema.String.pipe(
   Schema.pattern(timestampPattern),
-  Schema.filter((s) => !Number.isNaN(Date.parse(s.replace(" ", "T"))))
+  Schema.filter((s) => isCalendarDate(s) && isClockTime(s))
 ).annotations({
   identifier: "Timestamp",
   message: (issue) => `expected an ISO-8601 date-time such as 2025-01-01T10:20:00Z, got ${JSON.stringify(issue.actual)}`,
@@ -197,7 +211,7 @@ const SearchRef = Schema.Struct({ id: EntityId, name: Schema.optional(Schema.Nul
  * @since 0.1.0
  */
 export const LeadSearchItem = Schema.Struct({
-  result_score: Schema.Number,
+  result_score: Schema.Finite,
   item: Schema.Struct({
     id: LeadId,
     type: Schema.Literal("lead"),
@@ -209,7 +223,7 @@ export const LeadSearchItem = Schema.Struct({
     emails: Schema.Array(Schema.String),
     custom_fields: Schema.Array(ExtraValue),
     notes: Schema.Array(Schema.String),
-    value: Schema.NullOr(Schema.Number),
+    value: Schema.NullOr(Schema.Finite),
     currency: Schema.NullOr(Schema.String),
     visible_to: Schema.Literal(1, 3, 5, 7),
     is_archived: Schema.Boolean,

@@ -5,6 +5,7 @@ import * as Endpoints from "../Endpoints.js"
 import { InvalidInput, type PipedriveError } from "../Errors.js"
 import { LeadId } from "../Lead.js"
 import { decodeFailure, issuesOf, readBody } from "./responses.js"
+import { compile } from "./validator.js"
 
 const isLeadId = Schema.is(LeadId)
 const validationOptions = { errors: "all", onExcessProperty: "ignore" } as const
@@ -21,6 +22,9 @@ export const operation = <Path extends string, Q, B, S, A>(
   const encodeQuery = endpoint.query && Schema.encodeUnknownEither(endpoint.query)
   const encodeBody = endpoint.body && Schema.encodeUnknownEither(endpoint.body)
   const decode = Schema.decodeUnknownEither(endpoint.response)
+  // Response schemas have no transformations, so a body the fast validator accepts is already
+  // the decoded value; the schema's decoder runs only to explain a rejection.
+  const isValid = compile(endpoint.response.ast)
   const operation: Endpoints.Operation = {
     name: endpoint.name,
     method: endpoint.method,
@@ -65,6 +69,7 @@ export const operation = <Path extends string, Q, B, S, A>(
       try: (): unknown => JSON.parse(text),
       catch: (error) => decodeFailure(response, error instanceof Error ? error : new Error(String(error)))
     })
+    if (isValid?.(json) === true) return endpoint.result(json as S)
     const decoded = decode(json)
     if (Either.isLeft(decoded)) return yield* decodeFailure(response, decoded.left)
     return endpoint.result(decoded.right)
