@@ -202,7 +202,7 @@ export const extraFields = (lead: Lead): Record<string, unknown> => {
  */
 export const isCustomFieldKey = (key: string): boolean => /^[0-9a-f]{40}(_[a-z_]+)?$/.test(key)
 
-const SearchRef = Schema.Struct({ id: EntityId, name: Schema.optional(Schema.NullOr(Schema.String)) })
+const SearchRef = Schema.Struct({ id: EntityId, name: Schema.optionalWith(Schema.NullOr(Schema.String), { exact: true }) })
 
 /**
  * One lead found by `searchLeads`, as the search endpoint shapes it (`visible_to` is an

@@ -9,7 +9,7 @@
 import * as Headers from "@effect/platform/Headers"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
-import { Array as Arr, Clock, Config, ConfigError, Context, Duration, Effect, Either, FiberRef, Layer, Redacted } from "effect"
+import { Clock, Config, ConfigError, Context, Duration, Effect, Either, Layer, Redacted } from "effect"
 import { CurrentOperation } from "./Endpoints.js"
 import { type PipedriveError, RequestTimeout } from "./Errors.js"
 import { fromHttpClientError, fromStatus, pathOf, readBody } from "./internal/responses.js"
@@ -110,6 +110,9 @@ export const baseUrlOf = (location: Location): Either.Either<string, ConfigError
     ))
 }
 
+const withTokenHeader = (names: ReadonlyArray<string | RegExp>): ReadonlyArray<string | RegExp> =>
+  names.includes(apiTokenHeader) ? names : [...names, apiTokenHeader]
+
 const limitsOf = (options: Options): RateLimit.Limits | undefined => {
   if (options.rateLimit === false) return undefined
   const plan = options.plan === undefined ? undefined : RateLimit.forPlan(options.plan, {
@@ -121,13 +124,20 @@ const limitsOf = (options: Options): RateLimit.Limits | undefined => {
     requestsPerWindow: explicit?.requestsPerWindow ?? plan?.requestsPerWindow,
     searchRequestsPerWindow: explicit?.searchRequestsPerWindow ?? plan?.searchRequestsPerWindow,
     window: explicit?.window ?? plan?.window,
-    dailyTokens: explicit?.dailyTokens ?? plan?.dailyTokens
+    dailyTokens: explicit?.dailyTokens ?? plan?.dailyTokens,
+    margin: explicit?.margin
   }
 }
 
-const sha256Hex = (text: string) =>
-  Effect.promise(() => crypto.subtle.digest("SHA-256", new TextEncoder().encode(text))).pipe(
-    Effect.map((digest) => Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join(""))
+/**
+ * What a shared store counts this token's limits under: a digest, never the token itself. A
+ * store of the client's own needs no key.
+ */
+const tokenKey = (token: Redacted.Redacted) =>
+  Effect.promise(() => crypto.subtle.digest("SHA-256", new TextEncoder().encode(Redacted.value(token)))).pipe(
+    Effect.map((digest) =>
+      `pipedrive:${Array.from(new Uint8Array(digest).slice(0, 16), (b) => b.toString(16).padStart(2, "0")).join("")}`
+    )
   )
 
 /**
@@ -138,19 +148,16 @@ const sha256Hex = (text: string) =>
 export const make = Effect.fnUntraced(function*(options: Options) {
   const baseUrl = yield* baseUrlOf(options)
   const token = options.apiToken ?? options.oauthToken
-  // Spans and logs of this layer's fibers redact the token header; each request below also
-  // sets it, for fibers that got the client some other way.
-  yield* Effect.locallyScopedWith(Headers.currentRedactedNames, Arr.append(apiTokenHeader))
-  const redactedNames = yield* FiberRef.get(Headers.currentRedactedNames)
   const limits = limitsOf(options)
   const limiter = RateLimit.makeLimiter({
-    key: `pipedrive:${(yield* sha256Hex(Redacted.value(token))).slice(0, 32)}`,
+    key: options.rateLimitStore === undefined ? "pipedrive" : yield* tokenKey(token),
     limits: limits ?? {},
     store: options.rateLimitStore ?? RateLimit.makeMemoryStore(),
     enforce: limits !== undefined
   })
   const timeoutMillis = Duration.toMillis(options.timeout ?? Duration.seconds(30))
-  const retry = options.retry === false ? undefined : Retry.retrying(options.retry)
+  // With `retry: false` every request is still one attempt, with its span and count.
+  const retry = Retry.retrying(options.retry === false ? { times: 0 } : options.retry)
 
   const authenticate = options.apiToken !== undefined
     ? HttpClientRequest.setHeader(apiTokenHeader, Redacted.value(options.apiToken))
@@ -168,15 +175,15 @@ export const make = Effect.fnUntraced(function*(options: Options) {
     // Statuses become typed errors; every response's headers steer the limiter. The body is
     // read here so the timeout and the retry cover it.
     HttpClient.transform((effect, request) =>
-      Effect.flatMap(effect, (response) =>
+      Effect.flatMap(Effect.zip(effect, CurrentOperation), ([response, operation]) =>
         Effect.zipRight(
-          limiter.observe(response.headers).pipe(Effect.catchAll(Effect.logWarning)),
+          limiter.observe(response.headers, operation.window).pipe(Effect.catchAll(Effect.logWarning)),
           Effect.flatMap(readBody(response), (text) =>
             response.status >= 200 && response.status < 300
               ? Effect.succeed(response)
               : Effect.flatMap(
-                Effect.all([CurrentOperation, Clock.currentTimeMillis]),
-                ([operation, now]) => Effect.fail(fromStatus(request, response, text, operation, now))
+                Clock.currentTimeMillis,
+                (now) => Effect.fail(fromStatus(request, response, text, operation, now))
               ))
         ))
     ),
@@ -198,12 +205,17 @@ export const make = Effect.fnUntraced(function*(options: Options) {
         ))
     ),
     HttpClient.transform((effect, request) =>
-      Effect.flatMap(
-        CurrentOperation,
-        (operation) => retry === undefined ? effect : retry(effect, { method: request.method, operation: operation.name })
-      )
+      Effect.flatMap(CurrentOperation, (operation) =>
+        retry(effect, { method: request.method, operation: operation.name }).pipe(
+          Effect.tapError((error) =>
+            "status" in error && error.status !== undefined
+              ? Effect.annotateCurrentSpan("http.response.status_code", error.status)
+              : Effect.void
+          )
+        ))
     ),
-    HttpClient.transform((effect) => Effect.locally(effect, Headers.currentRedactedNames, redactedNames))
+    // The HttpClient's spans record request headers: the token header must show redacted.
+    HttpClient.transform((effect) => Effect.locallyWith(effect, Headers.currentRedactedNames, withTokenHeader))
   )
 
   return PipedriveClient.of({ httpClient, rateLimitInfo: limiter.info })
@@ -216,6 +228,13 @@ export const make = Effect.fnUntraced(function*(options: Options) {
  */
 export const layer = (options: Options): Layer.Layer<PipedriveClient, ConfigError.ConfigError, HttpClient.HttpClient> =>
   Layer.scoped(PipedriveClient, make(options))
+
+/** The location if it is valid; the error then names the variable it was read from. */
+const validLocation = (location: Location): Either.Either<Location, ConfigError.ConfigError> =>
+  Either.mapBoth(baseUrlOf(location), {
+    onLeft: (error) => error._op === "InvalidData" ? ConfigError.InvalidData([], error.message) : error,
+    onRight: () => location
+  })
 
 /**
  * Configuration read from the environment (or any `ConfigProvider`):
@@ -230,8 +249,8 @@ export const config: Config.Config<Auth & Location & { readonly plan?: RateLimit
     () => Config.map(Config.redacted("PIPEDRIVE_OAUTH_TOKEN"), (oauthToken): Auth => ({ oauthToken }))
   ),
   location: Config.orElse(
-    Config.map(Config.string("PIPEDRIVE_COMPANY_DOMAIN"), (companyDomain): Location => ({ companyDomain })),
-    () => Config.map(Config.string("PIPEDRIVE_BASE_URL"), (baseUrl): Location => ({ baseUrl }))
+    Config.mapOrFail(Config.string("PIPEDRIVE_COMPANY_DOMAIN"), (companyDomain) => validLocation({ companyDomain })),
+    () => Config.mapOrFail(Config.string("PIPEDRIVE_BASE_URL"), (baseUrl) => validLocation({ baseUrl }))
   ),
   plan: Config.option(Config.literal("lite", "growth", "premium", "ultimate")("PIPEDRIVE_PLAN"))
 }).pipe(Config.map(({ auth, location, plan }) => ({

@@ -36,6 +36,12 @@ export interface Limits {
   readonly window?: Duration.DurationInput | undefined
   /** The company's daily token budget. Default: learned from `x-daily-ratelimit-token-*`. */
   readonly dailyTokens?: number | undefined
+  /**
+   * Extra spacing between a send and the send `limit` places later, so that requests which
+   * reach Pipedrive a little later or earlier than they left never put more than `limit` into
+   * one of its windows (default: 5% of the window, at least 20 ms).
+   */
+  readonly margin?: Duration.DurationInput | undefined
 }
 
 /**
@@ -200,8 +206,11 @@ export const layerMemoryStore: Layer.Layer<RateLimitStore> = Layer.sync(RateLimi
 export interface Limiter {
   /** Waits for room in the windows this operation counts against and spends its tokens. */
   readonly acquire: (operation: Operation, path: string) => Effect.Effect<void, DailyBudgetExhausted | RateLimitStoreError>
-  /** Learns from the headers of any response. */
-  readonly observe: (headers: Headers.Headers) => Effect.Effect<void, RateLimitStoreError>
+  /**
+   * Learns from the headers of any response. The `x-ratelimit-*` headers describe the window
+   * the request counted against, so a search response never shrinks or holds the burst window.
+   */
+  readonly observe: (headers: Headers.Headers, window: Window) => Effect.Effect<void, RateLimitStoreError>
   /** Holds every request of a window back for `millis` (after a 429). */
   readonly pause: (window: Window, millis: number) => Effect.Effect<void, RateLimitStoreError>
   readonly info: Effect.Effect<RateLimitInfo>
@@ -222,7 +231,9 @@ export const makeLimiter = (options: {
   readonly enforce: boolean
 }): Limiter => {
   const { key, limits, store } = options
-  const windowMillis = Duration.toMillis(limits.window ?? Duration.seconds(2))
+  const serverWindowMillis = Duration.toMillis(limits.window ?? Duration.seconds(2))
+  const windowMillis = serverWindowMillis +
+    (limits.margin === undefined ? Math.max(20, serverWindowMillis / 20) : Duration.toMillis(limits.margin))
   const searchLimit = limits.searchRequestsPerWindow ?? 10
   const burstKey = `${key}:burst`
   const searchKey = `${key}:search`
@@ -275,28 +286,28 @@ export const makeLimiter = (options: {
           Effect.zipRight(Effect.suspend(() => waitFor("burst", burstKey, burstLimit(), operation)))
         )
         : Effect.void,
-    observe: (headers) =>
+    observe: (headers, window) =>
       Effect.flatMap(Clock.currentTimeMillis, (now) => {
         const seen = readRateLimitHeaders(headers)
-        if (
-          seen.limit === undefined && seen.remaining === undefined && seen.reset === undefined &&
-          seen.dailyRemaining === undefined
-        ) return Effect.void
+        if (Object.values(seen).every((value) => value === undefined)) return Effect.void
+        // `info` describes the burst window; a search response only tells about the daily budget.
+        const burst = window === "burst"
         info = {
-          limit: limits.requestsPerWindow ?? seen.limit ?? info.limit,
-          remaining: seen.remaining ?? info.remaining,
-          resetAt: seen.reset === undefined ? info.resetAt : new Date(now + seen.reset * 1000),
+          limit: burst ? limits.requestsPerWindow ?? seen.limit ?? info.limit : info.limit,
+          remaining: burst ? seen.remaining ?? info.remaining : info.remaining,
+          resetAt: burst && seen.reset !== undefined ? new Date(now + seen.reset * 1000) : info.resetAt,
           dailyLimit: limits.dailyTokens ?? seen.dailyLimit ?? info.dailyLimit,
           dailyRemaining: seen.dailyRemaining ?? info.dailyRemaining,
           updatedAt: new Date(now)
         }
         if (!options.enforce) return Effect.void
-        const exhausted = seen.remaining !== undefined && seen.remaining <= 0 && seen.reset !== undefined &&
-          seen.reset > 0
+        const holdMillis = seen.remaining !== undefined && seen.remaining <= 0 && seen.reset !== undefined
+          ? seen.reset * 1000
+          : 0
         return Effect.zipRight(
-          exhausted
-            ? Effect.logDebug(`rate limiter: window exhausted, holding for ${seen.reset} s`).pipe(
-              Effect.zipRight(store.hold(burstKey, now + seen.reset! * 1000))
+          holdMillis > 0
+            ? Effect.logDebug(`rate limiter: ${window} window spent, holding for ${holdMillis} ms`).pipe(
+              Effect.zipRight(store.hold(burst ? burstKey : searchKey, now + holdMillis))
             )
             : Effect.void,
           seen.dailyRemaining === undefined ? Effect.void : store.report(dailyKey, seen.dailyRemaining, now)

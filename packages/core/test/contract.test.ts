@@ -1,0 +1,285 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Either, Schema, SchemaAST } from "effect"
+import { readFileSync } from "node:fs"
+import { parse } from "yaml"
+import * as Endpoints from "../src/Endpoints.js"
+import * as Errors from "../src/Errors.js"
+import * as Lead from "../src/Lead.js"
+import * as Leads from "../src/Leads.js"
+import * as Pagination from "../src/Pagination.js"
+import * as Requests from "../src/Requests.js"
+import { json, leadJson, makeTestLayer, requests } from "./support/mockHttp.js"
+
+// The parts of Pipedrive's OpenAPI excerpt these tests read, checked as they are read.
+const JsonContent = Schema.Struct({
+  "application/json": Schema.optional(Schema.Struct({
+    schema: Schema.optional(Schema.Unknown),
+    example: Schema.optional(Schema.Unknown)
+  }))
+})
+const OperationDoc = Schema.Struct({
+  operationId: Schema.String,
+  "x-token-cost": Schema.Number,
+  parameters: Schema.optional(Schema.Array(Schema.Struct({ in: Schema.String, name: Schema.String }))),
+  requestBody: Schema.optional(Schema.Struct({
+    content: Schema.Struct({
+      "application/json": Schema.Struct({
+        schema: Schema.Struct({ properties: Schema.Record({ key: Schema.String, value: Schema.Unknown }) })
+      })
+    })
+  })),
+  responses: Schema.Record({
+    key: Schema.String,
+    value: Schema.Struct({ content: Schema.optional(JsonContent) })
+  })
+})
+const OpenApiDoc = Schema.Struct({
+  paths: Schema.Record({ key: Schema.String, value: Schema.Record({ key: Schema.String, value: OperationDoc }) })
+})
+
+const document = Schema.decodeUnknownSync(OpenApiDoc)(
+  parse(readFileSync(new URL("./fixtures/pipedrive-v1-leads.openapi.yaml", import.meta.url), "utf8"))
+)
+
+const operations = Object.entries(document.paths).flatMap(([path, methods]) =>
+  Object.entries(methods).map(([method, operation]) => ({ path, method: method.toUpperCase(), operation }))
+)
+
+const operationDoc = (operationId: string) => {
+  const found = operations.find((o) => o.operation.operationId === operationId)
+  if (found === undefined) throw new Error(`no operation ${operationId} in the OpenAPI excerpt`)
+  return found.operation
+}
+
+const example = (operationId: string, status: string): unknown => {
+  const content = operationDoc(operationId).responses[status]?.content?.["application/json"]
+  if (content?.example === undefined) throw new Error(`no ${status} example for ${operationId}`)
+  return content.example
+}
+
+/** The example's `data`, which is sound even where the envelope around it is not. */
+const exampleData = (operationId: string): unknown => (example(operationId, "200") as { readonly data: unknown }).data
+
+const propertyNames = (schema: Schema.Schema.Any): ReadonlyArray<string> =>
+  SchemaAST.getPropertySignatures(schema.ast).map((p) => String(p.name))
+
+const isEndpointName = (name: string): name is keyof typeof Endpoints.all => name in Endpoints.all
+
+describe("the endpoint table against the OpenAPI document", () => {
+  it("has one row per documented operation, with its method, path and token cost", () => {
+    expect(operations.map((o) => o.operation.operationId).sort()).toStrictEqual(Object.keys(Endpoints.all).sort())
+    for (const { method, operation, path } of operations) {
+      expect(isEndpointName(operation.operationId)).toBe(true)
+      if (!isEndpointName(operation.operationId)) continue
+      const endpoint = Endpoints.all[operation.operationId]
+      expect({ name: operation.operationId, method: endpoint.method, path: endpoint.path, cost: endpoint.cost })
+        .toStrictEqual({ name: operation.operationId, method, path, cost: operation["x-token-cost"] })
+    }
+  })
+
+  it("accepts every documented query parameter", () => {
+    const documented = (operationId: string) =>
+      (operationDoc(operationId).parameters ?? []).filter((p) => p.in === "query").map((p) => p.name)
+    const list = propertyNames(Requests.ListLeadsParams)
+    for (const name of [...documented("getLeads"), ...documented("getArchivedLeads")]) expect(list).toContain(name)
+    const search = propertyNames(Requests.SearchLeadsParams)
+    for (const name of documented("searchLeads")) expect(search).toContain(name)
+  })
+
+  it("types every documented body field of addLead and updateLead", () => {
+    const documented = (operationId: string) =>
+      Object.keys(operationDoc(operationId).requestBody?.content["application/json"].schema.properties ?? {})
+    expect(documented("addLead").length).toBeGreaterThan(0)
+    expect(propertyNames(Requests.AddLead)).toStrictEqual(expect.arrayContaining(documented("addLead")))
+    expect(propertyNames(Requests.UpdateLead)).toStrictEqual(expect.arrayContaining(documented("updateLead")))
+    // origin_id cannot be changed, is_archived cannot be set on create.
+    expect(propertyNames(Requests.UpdateLead)).not.toContain("origin_id")
+    expect(propertyNames(Requests.AddLead)).not.toContain("is_archived")
+  })
+})
+
+describe("the OpenAPI examples decode with our schemas", () => {
+  const decodes = <S>(endpoint: { readonly response: Schema.Schema<S, unknown> }) => (u: unknown) =>
+    Either.isRight(Schema.decodeUnknownEither(endpoint.response)(u))
+  const sound = [
+    { operationId: "addLead", status: "201", decodes: decodes(Endpoints.addLead) },
+    { operationId: "getLead", status: "200", decodes: decodes(Endpoints.getLead) },
+    { operationId: "updateLead", status: "200", decodes: decodes(Endpoints.updateLead) },
+    { operationId: "deleteLead", status: "200", decodes: decodes(Endpoints.deleteLead) },
+    { operationId: "getLeadUsers", status: "200", decodes: decodes(Endpoints.getLeadUsers) },
+    { operationId: "getLeads", status: "200", decodes: decodes(Endpoints.getLeads) },
+    { operationId: "getArchivedLeads", status: "200", decodes: decodes(Endpoints.getArchivedLeads) }
+  ] as const
+
+  it.each(sound)("$operationId $status example decodes with the endpoint's response schema", (c) => {
+    expect(c.decodes(example(c.operationId, c.status))).toBe(true)
+  })
+
+  it("the list examples' data decode as leads (their missing additional_data is a defect of the examples)", () => {
+    for (const operationId of ["getLeads", "getArchivedLeads"]) {
+      const data = exampleData(operationId)
+      const leads = Schema.decodeUnknownSync(Schema.Array(Lead.Lead))(data)
+      expect(leads).toHaveLength(1)
+      expect(leads).toStrictEqual(data)
+      expect((example(operationId, "200") as object)).not.toHaveProperty("additional_data")
+    }
+  })
+
+  it("the search example's items decode as search items", () => {
+    const data = exampleData("searchLeads") as { readonly items: unknown }
+    const items = Schema.decodeUnknownSync(Schema.Array(Lead.LeadSearchItem))(data.items)
+    expect(items).toHaveLength(1)
+    expect(items[0]?.item.visible_to).toBe(3)
+    expect(items).toStrictEqual(data.items)
+  })
+
+  it("the search example's additional_data, a pasted JSON Schema, is not mistaken for pagination", () => {
+    const additional = (example("searchLeads", "200") as { readonly additional_data: object }).additional_data
+    expect(additional).toHaveProperty("properties")
+    expect(decodes(Endpoints.searchLeads)(example("searchLeads", "200"))).toBe(false)
+  })
+
+  it.effect("served as is, the search example fails with a decode error pointing at additional_data", () =>
+    Effect.gen(function*() {
+      const leads = yield* Leads.Leads
+      const error = yield* Effect.flip(leads.searchLeads({ term: "John" }))
+      expect(error).toBeInstanceOf(Errors.ResponseDecodeError)
+      expect(error._tag === "ResponseDecodeError" && error.at).toMatch(/^additional_data/)
+    }).pipe(Effect.provide(makeTestLayer(() => json(200, example("searchLeads", "200"))))))
+
+  it.effect.each(["getLead", "updateLead", "deleteLead"])("the %s 404 example becomes NotFound with its texts", (operationId) =>
+    Effect.gen(function*() {
+      const leads = yield* Leads.Leads
+      const id = "adf21080-0e10-11eb-879b-05d71fb426ec"
+      const call = operationId === "getLead"
+        ? leads.getLead(id)
+        : operationId === "updateLead"
+        ? leads.updateLead(id, { title: "x" })
+        : leads.deleteLead(id)
+      const error = yield* Effect.flip(call)
+      expect(error).toBeInstanceOf(Errors.NotFound)
+      expect(error).toMatchObject({ status: 404, error: "requested lead not found", errorInfo: "Object was not found." })
+    }).pipe(Effect.provide(makeTestLayer(() => json(404, example(operationId, "404"))))))
+})
+
+describe("envelopes as the contract describes them", () => {
+  const listData = exampleData("getLeads")
+  const [lead] = Schema.decodeUnknownSync(Schema.Array(Lead.Lead))(listData)
+  const searchItems = (exampleData("searchLeads") as { readonly items: ReadonlyArray<unknown> }).items
+
+  const getLeadsWith = (body: unknown) =>
+    Effect.gen(function*() {
+      const leads = yield* Leads.Leads
+      return yield* leads.getLeads()
+    }).pipe(Effect.provide(makeTestLayer(() => json(200, body))))
+
+  it.effect("nested pagination, as real traffic sends it", () =>
+    Effect.gen(function*() {
+      const page = yield* getLeadsWith({
+        success: true,
+        data: listData,
+        additional_data: { pagination: { start: 0, limit: 100, more_items_in_collection: true, next_start: 100 } }
+      })
+      expect(page).toStrictEqual({
+        items: [lead],
+        pagination: { start: 0, limit: 100, more_items_in_collection: true, next_start: 100 }
+      })
+      expect(Pagination.nextStart(page, 0)).toStrictEqual(expect.objectContaining({ _tag: "Some", value: 100 }))
+    }))
+
+  it.effect("flat pagination, as the OpenAPI document describes it", () =>
+    Effect.gen(function*() {
+      const page = yield* getLeadsWith({
+        success: true,
+        data: listData,
+        additional_data: { start: 0, limit: 100, more_items_in_collection: false }
+      })
+      expect(page).toStrictEqual({ items: [lead], pagination: { start: 0, limit: 100, more_items_in_collection: false } })
+    }))
+
+  it.effect("data: null is an empty page", () =>
+    Effect.gen(function*() {
+      const page = yield* getLeadsWith({
+        success: true,
+        data: null,
+        additional_data: { pagination: { start: 0, limit: 100, more_items_in_collection: false } }
+      })
+      expect(page.items).toStrictEqual([])
+      expect(page.pagination.more_items_in_collection).toBe(false)
+    }))
+
+  it.effect("missing additional_data is the last page", () =>
+    Effect.gen(function*() {
+      const page = yield* getLeadsWith(example("getLeads", "200"))
+      expect(page).toStrictEqual({ items: [lead], pagination: { start: 0, limit: 1, more_items_in_collection: false } })
+    }))
+
+  it.effect("the search envelope, with its items under data.items", () =>
+    Effect.gen(function*() {
+      const leads = yield* Leads.Leads
+      const page = yield* leads.searchLeads({ term: "John" })
+      expect(page.items).toStrictEqual(searchItems)
+      expect(page.pagination).toStrictEqual({ start: 0, limit: 100, more_items_in_collection: false })
+    }).pipe(Effect.provide(makeTestLayer(() =>
+      json(200, {
+        success: true,
+        data: { items: searchItems },
+        additional_data: { pagination: { start: 0, limit: 100, more_items_in_collection: false } }
+      })
+    ))))
+
+  it.effect("a search item without person or organization", () =>
+    Effect.gen(function*() {
+      const leads = yield* Leads.Leads
+      const page = yield* leads.searchLeads({ term: "John" })
+      expect(page.items).toHaveLength(2)
+    }).pipe(Effect.provide(makeTestLayer(() => {
+      const [first] = searchItems as ReadonlyArray<{ readonly item: Record<string, unknown> }>
+      const { organization: _o, person: _p, ...bare } = first?.item ?? {}
+      return json(200, {
+        success: true,
+        data: { items: [{ result_score: 1, item: bare }, { result_score: 0.5, item: { ...bare, person: null, organization: null } }] }
+      })
+    }))))
+})
+
+describe("custom fields and unknown fields survive a read-modify-write", () => {
+  const money = "d4de1c1518b4531717c676029a45911c340390a6"
+  const text = "5f8d2c1b9a0e3d4c6b7a8f9e0d1c2b3a4f5e6d70"
+  const option = "0a1b2c3d4e5f60718293a4b5c6d7e8f901234567"
+  const user = "ffeeddccbbaa99887766554433221100ffeeddcc"
+  const extras = {
+    [money]: 1500.75,
+    [`${money}_currency`]: "EUR",
+    [text]: "Met at the fair — ask about Q3",
+    [option]: "12,14",
+    [user]: { id: 9, name: "Ann", email: "ann@example.com", has_pic: 0, active_flag: true, value: 9 },
+    lead_score: 87,
+    some_future_field: { nested: [1, "two", null, { three: 3 }] }
+  }
+  const id = "adf21080-0e10-11eb-879b-05d71fb426ec"
+
+  it("custom field keys are recognised as such", () => {
+    for (const key of [money, `${money}_currency`, text, option, user]) expect(Lead.isCustomFieldKey(key)).toBe(true)
+    for (const key of ["lead_score", "title", "some_future_field"]) expect(Lead.isCustomFieldKey(key)).toBe(false)
+  })
+
+  it.effect("decode → extraFields → updateLead body carries them with identical values", () =>
+    Effect.gen(function*() {
+      const leads = yield* Leads.Leads
+      const lead = yield* leads.getLead(id)
+      expect(lead[money]).toBe(1500.75)
+      expect(lead.title).toBe("Jane Doe Lead")
+
+      const extra = Lead.extraFields(lead)
+      expect(extra).toStrictEqual(extras)
+
+      yield* leads.updateLead(id, { ...extra, title: "Renamed" })
+      const [read, write] = yield* requests
+      expect(read?.method).toBe("GET")
+      expect(write?.method).toBe("PATCH")
+      const sent = JSON.parse(write?.bodyText ?? "null") as Record<string, unknown>
+      expect(sent).toStrictEqual({ ...extras, title: "Renamed" })
+      for (const [key, value] of Object.entries(extras)) expect(sent[key]).toStrictEqual(value)
+    }).pipe(Effect.provide(makeTestLayer(() => json(200, { success: true, data: leadJson({ id, ...extras }) })))))
+})
