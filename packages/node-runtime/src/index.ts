@@ -1,1 +1,8 @@
-export {}
+/**
+ * @since 0.1.0
+ */
+export * as FakePipedriveServer from "./FakePipedriveServer.js"
+/**
+ * @since 0.1.0
+ */
+export * as PipedriveNode from "./PipedriveNode.js"

@@ -1,0 +1,299 @@
+/**
+ * An in-memory Pipedrive for tests: a model of the Leads API (store, validation, envelopes,
+ * rate limits with their headers, injectable faults) and layers that run the real client
+ * against it with no network.
+ *
+ * The model is transport-neutral: {@link Service.handle} takes a plain request and the time,
+ * and answers a plain response or a fault instruction. {@link layer} serves it through an
+ * in-memory `HttpClient` on the Effect `Clock` (so `TestClock` drives rate windows, timestamps
+ * and latency); the node-runtime package serves the same model over real sockets.
+ *
+ * @since 0.1.0
+ */
+import * as HttpClient from "@effect/platform/HttpClient"
+import { Context, Effect, Layer, Option, Redacted } from "effect"
+import * as directory from "./internal/fake/directory.js"
+import * as faults from "./internal/fake/faults.js"
+import type * as limits from "./internal/fake/limits.js"
+import * as model from "./internal/fake/model.js"
+import { seedLeads } from "./internal/fake/seed.js"
+import { makeHttpClient } from "./internal/fake/transport.js"
+import type * as Wire from "./internal/fake/wire.js"
+import type { Lead } from "./Lead.js"
+import * as Leads from "./Leads.js"
+import * as PipedriveClient from "./PipedriveClient.js"
+
+/**
+ * A request as the model takes it: method, the path below the base URL (`/leads/…`), query
+ * parameters, lower-case headers and the body text.
+ *
+ * @since 0.1.0
+ */
+export type Request = Wire.Request
+
+/**
+ * A response as the model gives it: status, lower-case headers, body text.
+ *
+ * @since 0.1.0
+ */
+export type Response = Wire.Response
+
+/**
+ * What a transport must do with a request: respond, respond with a truncated body, reset the
+ * connection (`beforeProcessing` or `afterCommit`), or wait `millis` and then `resume` with the
+ * time after waiting.
+ *
+ * @since 0.1.0
+ */
+export type Outcome = Wire.Outcome
+
+/**
+ * The operation names of the endpoint table (`addLead`, `getLeads`, …).
+ *
+ * @since 0.1.0
+ */
+export type EndpointName = faults.EndpointName
+
+/**
+ * A fault to inject: `ServerError` (500/502/503/504), `ResetBeforeProcessing`,
+ * `ResetAfterCommit` (the write happens, then the connection drops), `TruncatedBody`,
+ * `HtmlForbidden` (Pipedrive's edge blocking a client), `RateLimited` (a 429) and `Latency`.
+ *
+ * @since 0.1.0
+ */
+export type Fault = faults.Fault
+
+/**
+ * Constructors of {@link Fault}: `Fault.ServerError({ status: 503 })`, `Fault.Latency({ millis: 500 })`, …
+ *
+ * @since 0.1.0
+ */
+export const Fault = faults.Fault
+
+/**
+ * When a rule fires among the requests it matches: `Always`, the `Next` n, every n-th
+ * (`EveryNth`), or at a `Rate` drawn from the model's seeded generator.
+ *
+ * @since 0.1.0
+ */
+export type Trigger = faults.Trigger
+
+/**
+ * Constructors of {@link Trigger}: `Trigger.Next({ count: 2 })`, `Trigger.EveryNth({ n: 3 })`, …
+ *
+ * @since 0.1.0
+ */
+export const Trigger = faults.Trigger
+
+/**
+ * A fault, which requests it applies to (`endpoints`, `methods`; default all) and when it fires
+ * (default always). Rules are checked in order: every `Latency` that fires adds its delay, and
+ * the first other rule that fires decides the fault; the rules after it are not consulted.
+ *
+ * @since 0.1.0
+ */
+export type FaultRule = faults.FaultRule
+
+/**
+ * The server's limits: burst and search windows (rolling), the daily token budget, and whether
+ * a 429 carries `Retry-After`. Defaults: 100 and 10 requests per 2000 ms, 1,500,000 tokens, `Retry-After` on.
+ *
+ * @since 0.1.0
+ */
+export type Limits = limits.Limits
+
+/**
+ * What the model counted: requests received, 429s sent, the peak of requests admitted in one
+ * window, requests per endpoint, answers per status, faults injected.
+ *
+ * @since 0.1.0
+ */
+export type Stats = model.Stats
+
+/**
+ * How many users, persons and organizations exist (ids 1..n; defaults 20, 2000, 1000). A lead
+ * naming another id is rejected with 400, as Pipedrive rejects unknown entities.
+ *
+ * @since 0.1.0
+ */
+export type Directory = directory.Directory
+
+/**
+ * How to build the model: `leads` (a number to seed, or the leads themselves), `seed`,
+ * `token`, `limits`, `faults`, `directory`.
+ *
+ * @since 0.1.0
+ */
+export type Options = model.ModelOptions
+
+/**
+ * The token the model accepts unless `token` says otherwise.
+ *
+ * @since 0.1.0
+ */
+export const defaultToken: string = model.defaultToken
+
+/**
+ * The base URL the in-memory client uses.
+ *
+ * @since 0.1.0
+ */
+export const baseUrl = "https://test.pipedrive.com/api/v1"
+
+/**
+ * The custom fields of seeded leads (40-hex keys; `budget` is monetary, with a `_currency` sibling).
+ *
+ * @since 0.1.0
+ */
+export const customFields = directory.customFields
+
+/**
+ * The lead labels of the model's company.
+ *
+ * @since 0.1.0
+ */
+export const labels = directory.labels
+
+/**
+ * The model, reachable from tests: read the store back, change faults and limits at run
+ * time, read the counters.
+ *
+ * @since 0.1.0
+ */
+export interface Service {
+  /** The token the model accepts. */
+  readonly token: string
+  /** Every lead, archived or not, oldest first. */
+  readonly leads: Effect.Effect<ReadonlyArray<Lead>>
+  readonly lead: (id: string) => Effect.Effect<Option.Option<Lead>>
+  /** Adds (or replaces, by id) leads directly, without requests. */
+  readonly insertLeads: (leads: ReadonlyArray<Lead>) => Effect.Effect<void>
+  /** Replaces the fault rules (their counters start over). */
+  readonly setFaults: (rules: ReadonlyArray<FaultRule>) => Effect.Effect<void>
+  readonly addFault: (rule: FaultRule) => Effect.Effect<void>
+  readonly clearFaults: Effect.Effect<void>
+  readonly limits: Effect.Effect<Limits>
+  /** Changes some limits; the windows keep what they counted. */
+  readonly setLimits: (limits: { readonly [K in keyof Limits]?: Limits[K] | undefined }) => Effect.Effect<void>
+  /** Empties the rate windows and refills the daily budget. */
+  readonly resetRateLimits: Effect.Effect<void>
+  readonly stats: Effect.Effect<Stats>
+  readonly resetStats: Effect.Effect<void>
+  /**
+   * The transport-neutral entry point: answers one request received at `now` (epoch ms).
+   * Synchronous, so any transport (in-memory, `node:http`) can drive it.
+   */
+  readonly handle: (request: Request, now: number) => Outcome
+}
+
+/**
+ * The model as a service.
+ *
+ * @since 0.1.0
+ */
+export class PipedriveTest extends Context.Tag("@effect-pipedrive/core/PipedriveTest")<PipedriveTest, Service>() {}
+
+/**
+ * A new model. Seeding is synchronous and fast (10,000 leads in a few tens of milliseconds).
+ *
+ * @since 0.1.0
+ */
+export const make = (options: Options = {}): Effect.Effect<Service> =>
+  Effect.sync(() => {
+    const m = model.makeModel(options)
+    return PipedriveTest.of({
+      token: m.token,
+      leads: Effect.sync(m.leads),
+      lead: (id) => Effect.sync(() => Option.fromNullable(m.lead(id))),
+      insertLeads: (leads) => Effect.sync(() => m.insertLeads(leads)),
+      setFaults: (rules) => Effect.sync(() => m.setFaults(rules)),
+      addFault: (rule) => Effect.sync(() => m.addFault(rule)),
+      clearFaults: Effect.sync(() => m.setFaults([])),
+      limits: Effect.sync(m.limits),
+      setLimits: (limits) => Effect.sync(() => m.setLimits(limits)),
+      resetRateLimits: Effect.sync(m.resetRateLimits),
+      stats: Effect.sync(m.stats),
+      resetStats: Effect.sync(m.resetStats),
+      handle: m.handle
+    })
+  })
+
+/**
+ * `count` realistic leads, the same for the same `seed` (default 1): what `leads: count` seeds.
+ *
+ * @since 0.1.0
+ */
+export const generateLeads = (
+  count: number,
+  options?: { readonly seed?: number | undefined; readonly directory?: Partial<Directory> | undefined }
+): ReadonlyArray<Lead> =>
+  seedLeads(count, options?.seed ?? 1, { ...directory.defaultDirectory, ...options?.directory }).map(({ lead }) =>
+    lead
+  )
+
+/**
+ * An `HttpClient` over the model, with no network: requests under `baseUrl`'s path
+ * (default {@link baseUrl}) reach the model at the time of the Effect `Clock`; connection
+ * resets fail as a socket does (`RequestError`, reason `Transport`, cause code `ECONNRESET`).
+ *
+ * @since 0.1.0
+ */
+export const httpClient = (
+  service: Service,
+  options?: { readonly baseUrl?: string | undefined }
+): HttpClient.HttpClient =>
+  makeHttpClient(service.handle, new URL(options?.baseUrl ?? baseUrl).pathname.replace(/\/+$/, ""))
+
+/**
+ * Just the model, as a layer.
+ *
+ * @since 0.1.0
+ */
+export const layerModel = (options: Options = {}): Layer.Layer<PipedriveTest> =>
+  Layer.effect(PipedriveTest, make(options))
+
+/**
+ * How the real client is configured over the model: any policy (retry, rate limit, timeout,
+ * …) and, to test authentication failures, other credentials than the model's token.
+ *
+ * @since 0.1.0
+ */
+export interface ClientOptions extends PipedriveClient.Policies {
+  readonly auth?: PipedriveClient.Auth | undefined
+}
+
+/**
+ * {@link Options} for the model, and `client` for the client over it.
+ *
+ * @since 0.1.0
+ */
+export interface LayerOptions extends Options {
+  readonly client?: ClientOptions | undefined
+}
+
+/**
+ * `Leads` and `PipedriveClient` — the real client code, unchanged — over an in-memory
+ * Pipedrive, with the model as {@link PipedriveTest}. No network.
+ *
+ * Everything that waits — retry backoff, the client's rate limiter, injected latency — waits
+ * on the Effect `Clock`. Under `TestClock` (`it.effect`) fork the program and advance the
+ * clock with `TestClock.adjust`; a program that never waits needs nothing.
+ *
+ * @since 0.1.0
+ */
+export const layer = (
+  options: LayerOptions = {}
+): Layer.Layer<Leads.Leads | PipedriveClient.PipedriveClient | PipedriveTest> => {
+  const { client, ...modelOptions } = options
+  const { auth, ...policies } = client ?? {}
+  const credentials: PipedriveClient.Auth = auth ?? {
+    apiToken: Redacted.make(modelOptions.token ?? defaultToken)
+  }
+  const transport = Layer.effect(HttpClient.HttpClient, Effect.map(PipedriveTest, (service) => httpClient(service)))
+  const pipedrive = PipedriveClient.layer({ ...policies, ...credentials, baseUrl }).pipe(
+    // The base URL is this module's constant: the layer cannot fail.
+    Layer.orDie,
+    Layer.provide(transport)
+  )
+  return Leads.layer.pipe(Layer.provideMerge(pipedrive), Layer.provideMerge(layerModel(modelOptions)))
+}

@@ -1,0 +1,166 @@
+/**
+ * The in-memory Pipedrive of `@effect-pipedrive/core/testing`, served over real sockets on
+ * 127.0.0.1 — for the demo, integration tests and benchmarks. Same model, same answers; the
+ * faults happen for real: a reset destroys the socket (before processing, or after the write
+ * was committed), a truncated body is a complete HTTP response whose JSON text is cut,
+ * latency is a timer.
+ *
+ * @since 0.1.0
+ */
+import { PipedriveTest } from "@effect-pipedrive/core/testing"
+import { Context, Effect, Layer, Schema, type Scope } from "effect"
+import * as Http from "node:http"
+import type { AddressInfo } from "node:net"
+
+/**
+ * The model's options, and the port on 127.0.0.1 (default 0: any free port).
+ *
+ * @since 0.1.0
+ */
+export interface Options extends PipedriveTest.Options {
+  readonly port?: number | undefined
+}
+
+/**
+ * The server could not start (the port is taken, say).
+ *
+ * @since 0.1.0
+ */
+export class FakePipedriveServerError extends Schema.TaggedError<FakePipedriveServerError>()(
+  "FakePipedriveServerError",
+  { reason: Schema.String }
+) {
+  override get message() {
+    return `the fake Pipedrive server could not start: ${this.reason}`
+  }
+}
+
+/**
+ * A running server: its base URL (`http://127.0.0.1:<port>/api/v1`), the token it accepts, and
+ * the model behind it (read the store, set faults and limits, read the counters).
+ *
+ * @since 0.1.0
+ */
+export interface Running {
+  readonly url: string
+  readonly port: number
+  readonly token: string
+  readonly model: PipedriveTest.Service
+}
+
+/**
+ * @since 0.1.0
+ */
+export class FakePipedriveServer extends Context.Tag("@effect-pipedrive/node-runtime/FakePipedriveServer")<
+  FakePipedriveServer,
+  Running
+>() {}
+
+/** The base paths clients use (`/api/v1` recommended, `/v1` also circulates). */
+const basePaths = ["/api/v1", "/v1"] as const
+
+const toModelRequest = (request: Http.IncomingMessage, body: Buffer): PipedriveTest.Request => {
+  const url = new URL(request.url ?? "/", "http://127.0.0.1")
+  const base = basePaths.find((path) => url.pathname.startsWith(`${path}/`))
+  const headers: Record<string, string | undefined> = {}
+  for (const [name, value] of Object.entries(request.headers)) {
+    headers[name] = Array.isArray(value) ? value.join(", ") : value
+  }
+  return {
+    method: request.method ?? "GET",
+    path: base === undefined ? url.pathname : url.pathname.slice(base.length),
+    query: Object.fromEntries(url.searchParams),
+    headers,
+    body: body.length === 0 ? undefined : body.toString("utf8")
+  }
+}
+
+/**
+ * Starts the server; closing the scope stops it, closing keep-alive connections and
+ * cancelling delayed answers.
+ *
+ * @since 0.1.0
+ */
+export const make = (options: Options = {}): Effect.Effect<Running, FakePipedriveServerError, Scope.Scope> =>
+  Effect.gen(function*() {
+    const { port, ...modelOptions } = options
+    const model = yield* PipedriveTest.make(modelOptions)
+    const clock = yield* Effect.clock
+    const timers = new Set<ReturnType<typeof setTimeout>>()
+
+    const perform = (
+      request: Http.IncomingMessage,
+      response: Http.ServerResponse,
+      outcome: PipedriveTest.Outcome
+    ): void => {
+      switch (outcome._tag) {
+        case "Respond":
+        case "Truncated": {
+          // For a truncated answer the body is already cut: Content-Length matches what is sent.
+          const body = Buffer.from(outcome.response.body, "utf8")
+          response.writeHead(outcome.response.status, { ...outcome.response.headers, "content-length": body.length })
+          response.end(body)
+          return
+        }
+        case "Reset":
+          request.socket.resetAndDestroy()
+          return
+        case "Delay": {
+          const timer = setTimeout(() => {
+            timers.delete(timer)
+            // A caller that gave up while waiting is gone: its request is never processed,
+            // as with the in-memory transport.
+            if (request.socket.destroyed) return
+            perform(request, response, outcome.resume(clock.unsafeCurrentTimeMillis()))
+          }, outcome.millis)
+          timers.add(timer)
+          return
+        }
+      }
+    }
+
+    const server = Http.createServer((request, response) => {
+      const chunks: Array<Buffer> = []
+      request.on("data", (chunk: Buffer) => chunks.push(chunk))
+      request.on("error", () => request.socket.destroy())
+      request.on("end", () => {
+        const outcome = model.handle(toModelRequest(request, Buffer.concat(chunks)), clock.unsafeCurrentTimeMillis())
+        perform(request, response, outcome)
+      })
+    })
+
+    yield* Effect.acquireRelease(
+      Effect.async<void, FakePipedriveServerError>((resume) => {
+        const onError = (error: Error) => resume(Effect.fail(new FakePipedriveServerError({ reason: error.message })))
+        server.once("error", onError)
+        server.listen(port ?? 0, "127.0.0.1", () => {
+          server.off("error", onError)
+          resume(Effect.void)
+        })
+      }),
+      () =>
+        Effect.async<void>((resume) => {
+          for (const timer of timers) clearTimeout(timer)
+          timers.clear()
+          // close() alone would wait for idle keep-alive sockets.
+          server.closeAllConnections()
+          server.close(() => resume(Effect.void))
+        })
+    )
+
+    const address = server.address() as AddressInfo
+    return {
+      url: `http://127.0.0.1:${address.port}${basePaths[0]}`,
+      port: address.port,
+      token: model.token,
+      model
+    }
+  })
+
+/**
+ * The server as a layer.
+ *
+ * @since 0.1.0
+ */
+export const layer = (options: Options = {}): Layer.Layer<FakePipedriveServer, FakePipedriveServerError> =>
+  Layer.scoped(FakePipedriveServer, make(options))
