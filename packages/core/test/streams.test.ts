@@ -116,12 +116,16 @@ describe("streamLeads", () => {
       const all = yield* Stream.runCollect(service.streamLeads())
       expect(Chunk.size(all)).toBe(0)
       expect(yield* requestCount).toBe(1)
-    }).pipe(Effect.provide(makeTestLayer(() =>
-      json(200, {
-        success: true,
-        data: null,
-        additional_data: { pagination: { start: 0, limit: 500, more_items_in_collection: true } }
-      })
+    }).pipe(Effect.provide(makeTestLayer((_, { index }) =>
+      // A second request would be the loop starting: it fails, so a regression fails the test
+      // instead of hanging it.
+      index === 0
+        ? json(200, {
+          success: true,
+          data: null,
+          additional_data: { pagination: { start: 0, limit: 500, more_items_in_collection: true } }
+        })
+        : json(500, { success: false, error: "the stream asked again" })
     ))))
 
   it.effect("an error on page 2 surfaces as the typed error after page 1's items", () =>

@@ -22,8 +22,10 @@ export const operation = <Path extends string, Q, B, S, A>(
   const encodeQuery = endpoint.query && Schema.encodeUnknownEither(endpoint.query)
   const encodeBody = endpoint.body && Schema.encodeUnknownEither(endpoint.body)
   const decode = Schema.decodeUnknownEither(endpoint.response)
-  // Response schemas have no transformations, so a body the fast validator accepts is already
-  // the decoded value; the schema's decoder runs only to explain a rejection.
+  // Response schemas have no transformations, so a body the fast validator accepts already has
+  // the decoded type and is used as parsed (unexpected keys of nested objects, which the
+  // schema's decoder would drop, stay — the type never shows them). The decoder runs only to
+  // explain a rejection.
   const isValid = compile(endpoint.response.ast)
   const operation: Endpoints.Operation = {
     name: endpoint.name,
