@@ -30,6 +30,7 @@ export class Leads extends Context.Tag("@effect-pipedrive/core/Leads")<Leads, {
   readonly getLead: (id: string) => Effect.Effect<Lead, PipedriveError>
   /** Changes exactly the keys given; `null` unsets. */
   readonly updateLead: (id: string, changes: UpdateLead) => Effect.Effect<Lead, PipedriveError>
+  /** Deletes a lead. Idempotent under retries: a retry that finds the lead already gone succeeds. */
   readonly deleteLead: (id: string) => Effect.Effect<Endpoints.DeletedLead, PipedriveError>
   /** The ids of the users allowed to see the lead. */
   readonly getLeadUsers: (id: string) => Effect.Effect<ReadonlyArray<number>, PipedriveError>
@@ -88,7 +89,12 @@ export const make = Effect.map(PipedriveClient, ({ httpClient, rateLimitInfo }) 
     addLead: (lead) => addLead({ body: lead }),
     getLead: (id) => getLead({ id }),
     updateLead: (id, changes) => updateLead({ id, body: changes }),
-    deleteLead: (id) => deleteLead({ id }),
+    deleteLead: (id) =>
+      deleteLead({ id }).pipe(
+        // A retried delete whose earlier attempt went through finds the lead gone — which is
+        // what was asked. Only a first-attempt 404 means there was no such lead.
+        Effect.catchTag("NotFound", (error) => error.attempts > 1 ? Effect.succeed({ id }) : Effect.fail(error))
+      ),
     getLeadUsers: (id) => getLeadUsers({ id }),
     getLeads: list,
     getArchivedLeads: listArchived,

@@ -268,3 +268,12 @@ describe("bodies that break the contract", () => {
       expect(JSON.stringify(error)).toContain("abc-123")
     }))
 })
+
+describe("deleteLead under retries", () => {
+  it.effect("a first-attempt 404 is NotFound: there was no such lead", () =>
+    Effect.gen(function*() {
+      const leads = yield* Leads.Leads
+      const error = yield* Effect.flip(leads.deleteLead(id))
+      expect(error).toBeInstanceOf(Errors.NotFound)
+    }).pipe(Effect.provide(makeTestLayer(() => json(404, errorBody("requested lead not found"))))))
+})
