@@ -258,6 +258,31 @@ export class ResponseDecodeError extends Schema.TaggedError<ResponseDecodeError>
 }
 
 /**
+ * The rate-limit store shared by several processes (Redis, say) did not answer in time or
+ * could not be reached, so the request could not be given a slot and was not sent. Not
+ * retried: a store outage outlasts a backoff, and sending without a slot could put the whole
+ * fleet over Pipedrive's limit. A store can instead be configured to fall back to limits
+ * counted in this process.
+ *
+ * @since 0.1.0
+ */
+export class RateLimitStoreError extends Schema.TaggedError<RateLimitStoreError>()("RateLimitStoreError", {
+  ...request,
+  /** How many attempts were made before giving up (1 when not retried). */
+  attempts: Schema.optionalWith(Schema.Int, { default: () => 1 }),
+  /** What the store said went wrong (never its credentials). */
+  reason: Schema.String
+}) {
+  readonly [TypeId] = TypeId
+  override get message() {
+    return describe(
+      this,
+      `the shared rate-limit store is unavailable (${this.reason}); the request was not sent${attemptsText(this)}`
+    )
+  }
+}
+
+/**
  * Every error a Pipedrive operation can fail with.
  *
  * @since 0.1.0
@@ -276,6 +301,7 @@ export type PipedriveError =
   | TransportError
   | RequestTimeout
   | ResponseDecodeError
+  | RateLimitStoreError
 
 /**
  * @since 0.1.0

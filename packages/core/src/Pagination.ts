@@ -113,6 +113,26 @@ export interface StreamOptions {
   readonly readAhead?: 0 | 1 | 2
 }
 
+/** One turn of the event loop, after whatever its check phase already holds (`setImmediate`). */
+const macrotask: Effect.Effect<void> = Effect.async<void>((resume) => {
+  if (typeof globalThis.setImmediate === "function") {
+    const handle = globalThis.setImmediate(() => resume(Effect.void))
+    return Effect.sync(() => globalThis.clearImmediate(handle))
+  }
+  const handle = setTimeout(() => resume(Effect.void), 0)
+  return Effect.sync(() => clearTimeout(handle))
+})
+
+/**
+ * Taking a page from the read-ahead buffer wakes the fiber that fetches the next one. A
+ * consumer that works on the page synchronously would keep the thread before that request is
+ * on the wire, and the prefetch would overlap nothing: undici, for one, writes a request from
+ * `setImmediate`. So the consumer waits two turns of the event loop: during the first, the
+ * fetching fiber runs until it waits on the transport (which queues its write behind this
+ * first turn); the second comes after that write.
+ */
+const letFetcherSend: Effect.Effect<void> = Effect.zipRight(macrotask, macrotask)
+
 /**
  * Every item of every page from `start` on, fetched lazily: the next page is requested
  * only when the consumer needs it (or, with read-ahead, while it works on the current one),
@@ -136,7 +156,10 @@ export const paginate = <A, E, R>(
       Stream.fromChunk(first),
       Option.match(next, {
         onNone: () => Stream.empty,
-        onSome: (offset) => Stream.bufferChunks(pagesFrom(offset), { capacity: readAhead })
+        onSome: (offset) =>
+          Stream.bufferChunks(pagesFrom(offset), { capacity: readAhead }).pipe(
+            Stream.mapChunksEffect((chunk) => Effect.as(letFetcherSend, chunk))
+          )
       })
     )))
 }

@@ -59,8 +59,6 @@ export interface Policies {
   readonly retry?: Retry.Options | false | undefined
   /** The longest an attempt may take, body included (default 30 s). */
   readonly timeout?: Duration.DurationInput | undefined
-  /** Where rate limits are counted (default: this process's memory). */
-  readonly rateLimitStore?: RateLimit.RateLimitStore["Type"] | undefined
   /** A last transformation of the underlying client (proxies, extra headers, tracing). */
   readonly transformClient?: ((client: HttpClient.HttpClient) => HttpClient.HttpClient) | undefined
 }
@@ -130,8 +128,8 @@ const limitsOf = (options: Options): RateLimit.Limits | undefined => {
 }
 
 /**
- * What a shared store counts this token's limits under: a digest, never the token itself. A
- * store of the client's own needs no key.
+ * What a store from context counts this token's limits under: a digest, never the token
+ * itself. A store of the client's own needs no key.
  */
 const tokenKey = (token: Redacted.Redacted) =>
   Effect.promise(() => crypto.subtle.digest("SHA-256", new TextEncoder().encode(Redacted.value(token)))).pipe(
@@ -141,7 +139,9 @@ const tokenKey = (token: Redacted.Redacted) =>
   )
 
 /**
- * Builds the client over the `HttpClient` in context.
+ * Builds the client over the `HttpClient` in context. Rate limits are counted in the
+ * `RateLimitStore` in context when there is one (a store shared by several processes, say),
+ * else in this client's own memory.
  *
  * @since 0.1.0
  */
@@ -149,10 +149,11 @@ export const make = Effect.fnUntraced(function*(options: Options) {
   const baseUrl = yield* baseUrlOf(options)
   const token = options.apiToken ?? options.oauthToken
   const limits = limitsOf(options)
+  const shared = yield* Effect.serviceOption(RateLimit.RateLimitStore)
   const limiter = RateLimit.makeLimiter({
-    key: options.rateLimitStore === undefined ? "pipedrive" : yield* tokenKey(token),
+    key: shared._tag === "Some" ? yield* tokenKey(token) : "pipedrive",
     limits: limits ?? {},
-    store: options.rateLimitStore ?? RateLimit.makeMemoryStore(),
+    store: shared._tag === "Some" ? shared.value : RateLimit.makeMemoryStore(),
     enforce: limits !== undefined
   })
   const timeoutMillis = Duration.toMillis(options.timeout ?? Duration.seconds(30))
@@ -196,7 +197,6 @@ export const make = Effect.fnUntraced(function*(options: Options) {
     HttpClient.transform((effect, request) =>
       Effect.flatMap(CurrentOperation, (operation) =>
         limiter.acquire(operation, pathOf(request)).pipe(
-          Effect.catchTag("RateLimitStoreError", (error) => Effect.die(error)),
           Effect.zipRight(effect),
           Effect.tapErrorTag("RateLimited", (error) =>
             limiter.pause(error.scope === "search" ? "search" : "burst", error.retryAfterMillis ?? 1000).pipe(

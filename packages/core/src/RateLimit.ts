@@ -9,7 +9,7 @@
 import type * as Headers from "@effect/platform/Headers"
 import { Clock, Context, Duration, Effect, Layer, Schema } from "effect"
 import type { Operation, Window } from "./Endpoints.js"
-import { DailyBudgetExhausted } from "./Errors.js"
+import { DailyBudgetExhausted, RateLimitStoreError } from "./Errors.js"
 import { nextMidnightUtc, readRateLimitHeaders } from "./internal/headers.js"
 
 /**
@@ -81,21 +81,24 @@ export interface RateLimitInfo {
 }
 
 /**
- * The rate-limit store could not be reached (a shared store such as Redis).
+ * What a store fails with when it cannot answer (a shared store such as Redis that is down or
+ * too slow). The limiter turns it into the request's `RateLimitStoreError`, with method and path.
  *
  * @since 0.1.0
  */
-export class RateLimitStoreError extends Schema.TaggedError<RateLimitStoreError>()("RateLimitStoreError", {
-  reason: Schema.String
-}) {
+export class RateLimitStoreUnavailable
+  extends Schema.TaggedError<RateLimitStoreUnavailable>()("RateLimitStoreUnavailable", { reason: Schema.String })
+{
   override get message() {
     return `rate-limit store unavailable: ${this.reason}`
   }
 }
 
 /**
- * Where the windows and the daily budget are counted: in this process (the default), or in a
- * store shared by every process behind one token. Times are epoch milliseconds.
+ * Where the windows and the daily budget are counted. A client counts in its own memory
+ * unless this service is in its context: then it counts there, under a digest of its token,
+ * so every client (and, with a shared store such as node-runtime's `RedisStore`, every
+ * process) behind one token shares one set of limits. Times are epoch milliseconds.
  *
  * @since 0.1.0
  */
@@ -109,9 +112,9 @@ export class RateLimitStore extends Context.Tag("@effect-pipedrive/core/RateLimi
     readonly limit: number
     readonly windowMillis: number
     readonly now: number
-  }) => Effect.Effect<number, RateLimitStoreError>
+  }) => Effect.Effect<number, RateLimitStoreUnavailable>
   /** Keeps the window `key` closed until `until`. */
-  readonly hold: (key: string, until: number) => Effect.Effect<void, RateLimitStoreError>
+  readonly hold: (key: string, until: number) => Effect.Effect<void, RateLimitStoreUnavailable>
   /**
    * Spends `cost` tokens of the daily budget `key` (refilled to `limit` at midnight UTC when a
    * limit is configured); answers what is left, or `spent: false` when fewer than `cost` were.
@@ -121,9 +124,9 @@ export class RateLimitStore extends Context.Tag("@effect-pipedrive/core/RateLimi
     readonly cost: number
     readonly limit: number | undefined
     readonly now: number
-  }) => Effect.Effect<{ readonly spent: boolean; readonly remaining: number | undefined }, RateLimitStoreError>
+  }) => Effect.Effect<{ readonly spent: boolean; readonly remaining: number | undefined }, RateLimitStoreUnavailable>
   /** Sets the tokens left in the daily budget `key` to what Pipedrive reported. */
-  readonly report: (key: string, remaining: number, now: number) => Effect.Effect<void, RateLimitStoreError>
+  readonly report: (key: string, remaining: number, now: number) => Effect.Effect<void, RateLimitStoreUnavailable>
 }>() {}
 
 interface SlidingLog {
@@ -192,7 +195,8 @@ export const makeMemoryStore = (): RateLimitStore["Type"] => {
 }
 
 /**
- * The in-memory store as a layer.
+ * The in-memory store as a layer: provided below several clients of one process, they share
+ * its limits (each token counted apart).
  *
  * @since 0.1.0
  */
@@ -210,9 +214,9 @@ export interface Limiter {
    * Learns from the headers of any response. The `x-ratelimit-*` headers describe the window
    * the request counted against, so a search response never shrinks or holds the burst window.
    */
-  readonly observe: (headers: Headers.Headers, window: Window) => Effect.Effect<void, RateLimitStoreError>
+  readonly observe: (headers: Headers.Headers, window: Window) => Effect.Effect<void, RateLimitStoreUnavailable>
   /** Holds every request of a window back for `millis` (after a 429). */
-  readonly pause: (window: Window, millis: number) => Effect.Effect<void, RateLimitStoreError>
+  readonly pause: (window: Window, millis: number) => Effect.Effect<void, RateLimitStoreUnavailable>
   readonly info: Effect.Effect<RateLimitInfo>
 }
 
@@ -248,15 +252,36 @@ export const makeLimiter = (options: {
   }
   const burstLimit = () => limits.requestsPerWindow ?? info.limit ?? defaultLearningLimit
 
-  const waitFor = (window: string, slotKey: string, limit: number, operation: Operation) =>
-    Effect.flatMap(Clock.currentTimeMillis, (now) =>
-      Effect.flatMap(store.take({ key: slotKey, limit, windowMillis, now }), (at) =>
-        at <= now
-          ? Effect.void
-          : Effect.logDebug(`rate limiter: waiting ${at - now} ms for the ${window} window`).pipe(
-            Effect.annotateLogs({ operation: operation.name, limit }),
-            Effect.zipRight(Effect.sleep(Duration.millis(at - now)))
-          )))
+  // A slot used later than this after it opened (a timer that fired late on a busy event
+  // loop, a shared store that answered slowly) would eat into the margin the transport needs:
+  // its request could share one of Pipedrive's windows with the `limit`-th next. Such a slot is
+  // left unused (it only makes the window stricter) and another is taken, a few times at most.
+  const staleAfterMillis = (windowMillis - serverWindowMillis) / 2
+  const maxRetakes = 3
+
+  const waitFor = (window: string, slotKey: string, limit: number, operation: Operation) => {
+    const attempt = (retakes: number): Effect.Effect<void, RateLimitStoreUnavailable> =>
+      Effect.flatMap(Clock.currentTimeMillis, (now) =>
+        Effect.flatMap(store.take({ key: slotKey, limit, windowMillis, now }), (at) =>
+          // The clock is read again: a shared store's answer took time to arrive.
+          Effect.flatMap(Clock.currentTimeMillis, (answered) =>
+            Effect.zipRight(
+              at <= answered
+                ? Effect.void
+                : Effect.logDebug(`rate limiter: waiting ${at - answered} ms for the ${window} window`).pipe(
+                  Effect.annotateLogs({ operation: operation.name, limit }),
+                  Effect.zipRight(Effect.sleep(Duration.millis(at - answered)))
+                ),
+              Effect.flatMap(Clock.currentTimeMillis, (ready) =>
+                ready - at > staleAfterMillis && retakes < maxRetakes
+                  ? Effect.logDebug(`rate limiter: ${window} slot stale by ${ready - at} ms, taking another`).pipe(
+                    Effect.annotateLogs({ operation: operation.name, limit }),
+                    Effect.zipRight(attempt(retakes + 1))
+                  )
+                  : Effect.void)
+            ))))
+    return attempt(0)
+  }
 
   const spend = (operation: Operation, path: string) =>
     Effect.flatMap(Clock.currentTimeMillis, (now) =>
@@ -283,7 +308,9 @@ export const makeLimiter = (options: {
           Effect.zipRight(
             operation.window === "search" ? waitFor("search", searchKey, searchLimit, operation) : Effect.void
           ),
-          Effect.zipRight(Effect.suspend(() => waitFor("burst", burstKey, burstLimit(), operation)))
+          Effect.zipRight(Effect.suspend(() => waitFor("burst", burstKey, burstLimit(), operation))),
+          Effect.catchTag("RateLimitStoreUnavailable", ({ reason }) =>
+            Effect.fail(new RateLimitStoreError({ method: operation.method, path, reason })))
         )
         : Effect.void,
     observe: (headers, window) =>

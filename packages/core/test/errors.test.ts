@@ -175,6 +175,19 @@ describe("status codes", () => {
       expect(error).toMatchObject({ _tag: "ServerError", status: 503, retryAfterMillis: 120_000 })
     }))
 
+  it.effect("a 5xx without Retry-After asks for no wait, whatever x-ratelimit-reset says", () =>
+    Effect.gen(function*() {
+      const error = yield* getLeadError(() =>
+        json(503, errorBody("Service unavailable"), {
+          "x-ratelimit-limit": "100",
+          "x-ratelimit-remaining": "97",
+          "x-ratelimit-reset": "2"
+        })
+      )
+      expect(error).toBeInstanceOf(Errors.ServerError)
+      expect(error._tag === "ServerError" && error.retryAfterMillis).toBeUndefined()
+    }))
+
   it.effect.each([405, 410, 422])("%i → UnexpectedStatus", (status) =>
     Effect.gen(function*() {
       const error = yield* getLeadError(() => json(status, errorBody("not possible", "some hint")))

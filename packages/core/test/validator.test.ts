@@ -40,6 +40,30 @@ describe("fast response validator", () => {
     expect(check(untitled)).toBe(false)
   })
 
+  it("agrees with the schema on the refinements it writes out, and on inherited key names", () => {
+    agreesWithSchema(Schema.Struct({
+      positive: Schema.Finite.pipe(Schema.positive()),
+      above: Schema.Finite.pipe(Schema.greaterThan(2.5)),
+      nonNegative: Schema.NonNegativeInt,
+      atLeast: Schema.Int.pipe(Schema.greaterThanOrEqualTo(-3)),
+      finite: Schema.Finite,
+      text: Schema.String.pipe(Schema.minLength(2)),
+      custom: Schema.Number.pipe(Schema.filter((n) => n % 2 === 0)),
+      constructor: Schema.optionalWith(Schema.String, { exact: true }),
+      toString: Schema.NullOr(Schema.Number)
+    }))
+    const check = compile(Schema.Struct({ toString: Schema.Number }).ast)!
+    expect(check({})).toBe(false)
+    expect(check({ toString: 1 })).toBe(true)
+  })
+
+  it("still checks extra keys when the index signature constrains their values", () => {
+    const schema = Schema.Struct({ id: Schema.Number }, Schema.Record({ key: Schema.String, value: Schema.Number }))
+    const check = compile(schema.ast)!
+    const is = Schema.is(schema)
+    for (const value of [{ id: 1, n: 1 }, { id: 1, n: "1" }, { id: 1 }, { n: 1 }]) expect(check(value)).toBe(is(value))
+  })
+
   it("declines schemas with transformations, so the interpreter decodes them", () => {
     expect(compile(Schema.NumberFromString.ast)).toBeUndefined()
   })

@@ -23,18 +23,25 @@ const overUndici = (
   Leads.layer.pipe(Layer.provideMerge(client), Layer.provide(NodeHttpClient.layerUndici))
 
 /**
- * `Leads` and `PipedriveClient` over undici, with the options given.
+ * `Leads` and `PipedriveClient` over undici, with the options given. Rate limits are counted
+ * in this process unless a `RateLimitStore` is provided below the layer — such as
+ * `RedisStore.layer`, which shares them with every process behind the same token.
  *
  * @example
  * ```ts
- * import { PipedriveNode } from "@effect-pipedrive/node-runtime"
- * import { Redacted } from "effect"
+ * import { PipedriveNode, RedisStore } from "@effect-pipedrive/node-runtime"
+ * import { Layer, Redacted } from "effect"
  *
  * const PipedriveLive = PipedriveNode.layer({
  *   apiToken: Redacted.make(process.env.PIPEDRIVE_API_TOKEN!),
  *   companyDomain: "acme",
  *   plan: "growth"
  * })
+ *
+ * // Several processes behind one token: count the limits in Redis.
+ * const SharedLive = PipedriveLive.pipe(
+ *   Layer.provide(RedisStore.layer({ url: Redacted.make(process.env.REDIS_URL!) }))
+ * )
  * ```
  *
  * @since 0.1.0

@@ -25,18 +25,24 @@ export const readRateLimitHeaders = (headers: Headers.Headers): RateLimitHeaders
   dailyRemaining: numberHeader(headers, "x-daily-ratelimit-token-remaining")
 })
 
+/** `Retry-After` (seconds, possibly fractional, or an HTTP date) in milliseconds, when sent. */
+export const retryAfterHeaderMillis = (headers: Headers.Headers, now: number): number | undefined => {
+  const retryAfter = headers["retry-after"]
+  if (retryAfter === undefined || retryAfter === "") return undefined
+  const seconds = Number(retryAfter)
+  if (Number.isFinite(seconds)) return Math.max(0, Math.round(seconds * 1000))
+  const date = Date.parse(retryAfter)
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now)
+}
+
 /**
- * How long the server asked us to wait: `Retry-After` (seconds, possibly fractional, or an
- * HTTP date), else `x-ratelimit-reset` (seconds).
+ * How long a 429 asks us to wait: `Retry-After`, else `x-ratelimit-reset` (seconds). Only for
+ * 429s: Pipedrive sends `x-ratelimit-reset` on every response, and on any other status it tells
+ * when the burst window resets, not when to try again.
  */
 export const retryAfterMillis = (headers: Headers.Headers, now: number): number | undefined => {
-  const retryAfter = headers["retry-after"]
-  if (retryAfter !== undefined && retryAfter !== "") {
-    const seconds = Number(retryAfter)
-    if (Number.isFinite(seconds)) return Math.max(0, Math.round(seconds * 1000))
-    const date = Date.parse(retryAfter)
-    if (!Number.isNaN(date)) return Math.max(0, date - now)
-  }
+  const retryAfter = retryAfterHeaderMillis(headers, now)
+  if (retryAfter !== undefined) return retryAfter
   const reset = numberHeader(headers, "x-ratelimit-reset")
   return reset === undefined ? undefined : Math.max(0, Math.round(reset * 1000))
 }

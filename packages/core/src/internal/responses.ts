@@ -4,7 +4,7 @@ import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import { Effect, ParseResult } from "effect"
 import type { Operation } from "../Endpoints.js"
 import * as Errors from "../Errors.js"
-import { nextMidnightUtc, readRateLimitHeaders, retryAfterMillis } from "./headers.js"
+import { nextMidnightUtc, readRateLimitHeaders, retryAfterHeaderMillis, retryAfterMillis } from "./headers.js"
 
 /** The path of a request, for errors: never its query, headers or host. */
 export const pathOf = (request: HttpClientRequest.HttpClientRequest): string => {
@@ -98,7 +98,9 @@ export const fromStatus = (
     }
   }
   if (status >= 500) {
-    const wait = retryAfterMillis(headers, now)
+    // Only `Retry-After` (503 during maintenance): the `x-ratelimit-reset` every response
+    // carries says when the burst window resets, which has nothing to do with the outage.
+    const wait = retryAfterHeaderMillis(headers, now)
     return new Errors.ServerError({ ...common, ...(wait === undefined ? {} : { retryAfterMillis: wait }) })
   }
   return new Errors.UnexpectedStatus(common)

@@ -1,0 +1,179 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Array as Arr, Cause, Chunk, Clock, Effect, Exit, Layer, Option, TestClock } from "effect"
+import * as Leads from "../src/Leads.js"
+import * as RateLimit from "../src/RateLimit.js"
+import { runFor, until } from "./support/drive.js"
+import { json, leadId, leadJson, testToken } from "./support/mockHttp.js"
+import { leadsLayer, makeScripted } from "./support/scriptedHttp.js"
+
+/** The most requests any half-open window [t, t + window) of the clock holds. */
+const busiestWindow = (times: ReadonlyArray<number>, window = 2000): number =>
+  Math.max(0, ...times.map((start) => times.filter((t) => t >= start && t < start + window).length))
+
+const ok = () => json(200, { success: true, data: leadJson() })
+
+/** A memory store that also records every key it is asked about. */
+const recordingStore = () => {
+  const keys = new Set<string>()
+  const inner = RateLimit.makeMemoryStore()
+  const store: RateLimit.RateLimitStore["Type"] = {
+    take: (options) => Effect.zipRight(Effect.sync(() => keys.add(options.key)), inner.take(options)),
+    hold: (key, until) => Effect.zipRight(Effect.sync(() => keys.add(key)), inner.hold(key, until)),
+    spend: (options) => Effect.zipRight(Effect.sync(() => keys.add(options.key)), inner.spend(options)),
+    report: (key, remaining, now) => Effect.zipRight(Effect.sync(() => keys.add(key)), inner.report(key, remaining, now))
+  }
+  return { store, keys }
+}
+
+const limits = { rateLimit: { requestsPerWindow: 40, window: "2 seconds", dailyTokens: 1000 } } as const
+
+const getLeads = (count: number) =>
+  Effect.flatMap(
+    Leads.Leads,
+    (leads) => Effect.forEach(Arr.range(1, count), (n) => leads.getLead(leadId(n)), { concurrency: "unbounded" })
+  )
+
+describe("RateLimitStore from context", () => {
+  it.effect("a store in context counts every window and the budget, under a digest of the token", () =>
+    Effect.gen(function*() {
+      const { keys, store } = recordingStore()
+      const { client, sent } = makeScripted(ok)
+      const exit = yield* runFor(
+        getLeads(5).pipe(
+          Effect.provide(leadsLayer(client, limits).pipe(Layer.provide(Layer.succeed(RateLimit.RateLimitStore, store))))
+        ),
+        "1 second"
+      )
+      expect(Exit.isSuccess(exit)).toBe(true)
+      expect(sent).toHaveLength(5)
+      const seen = [...keys].sort()
+      expect(seen).toHaveLength(2)
+      expect(seen[0]).toMatch(/^pipedrive:[0-9a-f]{32}:burst$/)
+      expect(seen[1]).toMatch(/^pipedrive:[0-9a-f]{32}:daily$/)
+      expect(seen.join(" ")).not.toContain(testToken)
+    }))
+
+  it.effect("two clients over one store share the window: 2 × 50 getLead at 40 per 2 s", () =>
+    Effect.gen(function*() {
+      const store = Layer.succeed(RateLimit.RateLimitStore, RateLimit.makeMemoryStore())
+      const first = makeScripted(ok)
+      const second = makeScripted(ok)
+      const run = (client: typeof first.client) =>
+        getLeads(50).pipe(Effect.provide(leadsLayer(client, limits).pipe(Layer.provide(store))))
+      const exit = yield* runFor(Effect.all([run(first.client), run(second.client)], { concurrency: 2 }), "10 seconds")
+      expect(Exit.isSuccess(exit)).toBe(true)
+      const times = [...first.sent, ...second.sent].map((request) => request.at)
+      expect(times).toHaveLength(100)
+      expect(busiestWindow(times)).toBe(40)
+    }))
+
+  it.effect("a store that cannot answer fails the call with RateLimitStoreError: typed, nothing sent, no retry", () =>
+    Effect.gen(function*() {
+      const down = new RateLimit.RateLimitStoreUnavailable({ reason: "connection refused" })
+      const failing: RateLimit.RateLimitStore["Type"] = {
+        take: () => Effect.fail(down),
+        hold: () => Effect.fail(down),
+        spend: () => Effect.fail(down),
+        report: () => Effect.fail(down)
+      }
+      const { client, sent } = makeScripted(ok)
+      const exit = yield* runFor(
+        getLeads(1).pipe(
+          Effect.provide(leadsLayer(client, limits).pipe(Layer.provide(Layer.succeed(RateLimit.RateLimitStore, failing))))
+        ),
+        "1 minute"
+      )
+      const error = Exit.isFailure(exit) ? Cause.failureOption(exit.cause) : Option.none()
+      expect(Option.isSome(error)).toBe(true)
+      if (Option.isNone(error)) return
+      expect(error.value._tag).toBe("RateLimitStoreError")
+      expect(error.value).toMatchObject({ method: "GET", path: `/api/v1/leads/${leadId(1)}`, attempts: 1 })
+      expect(error.value.message).toBe(
+        `GET /api/v1/leads/${leadId(1)}: the shared rate-limit store is unavailable (connection refused); the request was not sent`
+      )
+      expect(sent).toHaveLength(0)
+    }))
+
+  /**
+   * Runs `effect` on the `TestClock` in 10 ms steps, letting it reach its next sleep before
+   * each step: the slow stores below sleep between real asynchronous work (the token digest,
+   * response bodies), which one big `TestClock.adjust` could pass by. At most `steps` steps.
+   */
+  const runStepwise = <A, E>(effect: Effect.Effect<A, E>, steps: number) =>
+    Effect.gen(function*() {
+      const fiber = yield* Effect.fork(effect)
+      for (let step = 0; step < steps && fiber.unsafePoll() === null; step++) {
+        yield* until(() =>
+          fiber.unsafePoll() !== null ? true : Effect.map(TestClock.sleeps(), Chunk.isNonEmpty)
+        )
+        yield* TestClock.adjust("10 millis")
+      }
+      const exit = fiber.unsafePoll()
+      if (exit === null) return yield* Effect.dieMessage(`not done after ${steps} steps`)
+      return exit
+    })
+
+  /** A memory store whose `take` answers only after `delays[n]` ms of the clock (n-th take). */
+  const slowStore = (delays: ReadonlyArray<number>) => {
+    const inner = RateLimit.makeMemoryStore()
+    const takes: Array<{ readonly now: number; readonly at: number }> = []
+    const store: RateLimit.RateLimitStore["Type"] = {
+      ...inner,
+      take: (options) =>
+        Effect.tap(
+          Effect.zipRight(Effect.sleep(delays[Math.min(takes.length, delays.length - 1)] ?? 0), inner.take(options)),
+          (at) => Effect.sync(() => takes.push({ now: options.now, at }))
+        )
+    }
+    return { store, takes }
+  }
+
+  it.effect("a slot is waited for by the clock after the store answered, not before", () =>
+    Effect.gen(function*() {
+      // Slow answers (30 ms each); the second call's slot opens at 2100 ms (2 s + 5% margin).
+      const { store } = slowStore([30])
+      const { client, sent } = makeScripted(ok)
+      const policies = { rateLimit: { requestsPerWindow: 1, window: "2 seconds" } } as const
+      const exit = yield* runStepwise(
+        Effect.zipRight(getLeads(1), getLeads(1)).pipe(
+          Effect.provide(leadsLayer(client, policies).pipe(Layer.provide(Layer.succeed(RateLimit.RateLimitStore, store))))
+        ),
+        300
+      )
+      expect(Exit.isSuccess(exit)).toBe(true)
+      expect(sent.map((request) => request.at)).toEqual([30, 2100])
+    }))
+
+  it.effect("a slot answered too late to use is left, and another taken (a few times at most)", () =>
+    Effect.gen(function*() {
+      // The margin is 100 ms, so a slot used more than 50 ms after it opened is stale: the
+      // first answer takes 80 ms, the next ones are instant.
+      const { store, takes } = slowStore([80, 0])
+      const { client, sent } = makeScripted(ok)
+      const exit = yield* runStepwise(
+        getLeads(1).pipe(
+          Effect.provide(leadsLayer(client, limits).pipe(Layer.provide(Layer.succeed(RateLimit.RateLimitStore, store))))
+        ),
+        100
+      )
+      expect(Exit.isSuccess(exit)).toBe(true)
+      expect(takes).toEqual([{ now: 0, at: 0 }, { now: 80, at: 80 }])
+      expect(sent.map((request) => request.at)).toEqual([80])
+
+      // A store that is always that slow: three more tries, then the request goes anyway.
+      const always = slowStore([80])
+      const second = makeScripted(ok)
+      const start = yield* Clock.currentTimeMillis
+      const slowExit = yield* runStepwise(
+        getLeads(1).pipe(
+          Effect.provide(
+            leadsLayer(second.client, limits).pipe(Layer.provide(Layer.succeed(RateLimit.RateLimitStore, always.store)))
+          )
+        ),
+        100
+      )
+      expect(Exit.isSuccess(slowExit)).toBe(true)
+      expect(always.takes).toHaveLength(4)
+      expect(second.sent.map((request) => request.at - start)).toEqual([320])
+    }))
+})

@@ -1,0 +1,327 @@
+import { Leads, RateLimit } from "@effect-pipedrive/core"
+import { describe, expect, it } from "@effect/vitest"
+import { Array as Arr, Clock, Deferred, Effect, Either, Exit, Fiber, Layer, Logger, Redacted } from "effect"
+import { createHash } from "node:crypto"
+import { Redis } from "ioredis"
+import * as FakePipedriveServer from "../src/FakePipedriveServer.js"
+import { PipedriveNode, RedisStore } from "../src/index.js"
+import { freePort, type RunningRedis, startRedis } from "./support/redis.js"
+
+/** The most times any half-open window [t, t + window) of the clock holds. */
+const busiestWindow = (times: ReadonlyArray<number>, window: number): number =>
+  Math.max(0, ...times.map((start) => times.filter((t) => t >= start && t < start + window).length))
+
+/** A store of its own (its own connection, as another process would have) for the test's scope. */
+const storeOn = (redis: RunningRedis, options: Partial<RedisStore.Options> = {}) =>
+  RedisStore.make({ url: redis.url, ...options })
+
+/** A plain client for looking at what the store wrote. */
+const inspect = (redis: RunningRedis) =>
+  Effect.acquireRelease(
+    Effect.sync(() => new Redis(redis.url, { lazyConnect: true, enableOfflineQueue: false })),
+    (client) => Effect.sync(() => client.disconnect())
+  ).pipe(Effect.tap((client) => Effect.promise(() => client.connect())))
+
+/** Fails the test, rather than hanging it, when `effect` takes longer than it possibly should. */
+const within = <A, E, R>(effect: Effect.Effect<A, E, R>, what: string) =>
+  Effect.timeoutFail(effect, { duration: "20 seconds", onTimeout: () => new Error(`did not finish: ${what}`) })
+
+/** Log lines at warning level and above, as `LEVEL message`. */
+const captureWarnings = () => {
+  const lines: Array<string> = []
+  const logger = Logger.make(({ logLevel, message }) => {
+    if (logLevel._tag === "Warning" || logLevel._tag === "Error") {
+      lines.push(`${logLevel.label} ${Array.isArray(message) ? message.join(" ") : String(message)}`)
+    }
+  })
+  return { lines, layer: Logger.add(logger) }
+}
+
+describe("RedisStore: rolling windows", () => {
+  it.scopedLive("120 concurrent takers over three connections: no window of the clock holds more than the limit", () =>
+    Effect.gen(function*() {
+      const redis = yield* startRedis
+      const stores = yield* Effect.all([storeOn(redis), storeOn(redis), storeOn(redis)])
+      const limit = 20
+      const window = 300
+      const taker = (store: RateLimit.RateLimitStore["Type"]) =>
+        Effect.flatMap(
+          Clock.currentTimeMillis,
+          (now) => store.take({ key: "pipedrive:test:burst", limit, windowMillis: window, now })
+        )
+      const grants = yield* within(
+        Effect.forEach(stores.flatMap((store) => Arr.replicate(taker(store), 40)), (take) => take, {
+          concurrency: "unbounded"
+        }),
+        "120 takes"
+      )
+      expect(grants).toHaveLength(120)
+      expect(busiestWindow(grants, window)).toBe(limit)
+      // And no slower than needed: the first `limit` at once, then `limit` a window later, …
+      const sorted = [...grants].sort((a, b) => a - b)
+      expect(sorted[limit - 1]! - sorted[0]!).toBeLessThan(window / 2)
+      expect(sorted[limit]! - sorted[0]!).toBeGreaterThanOrEqual(window)
+      expect(sorted[119]! - sorted[0]!).toBeLessThan(5 * window + window / 2)
+    }))
+
+  it.scopedLive("a full window opens a window after its oldest grant; a hold keeps it closed longer", () =>
+    Effect.gen(function*() {
+      const redis = yield* startRedis
+      const store = yield* storeOn(redis)
+      const take = (key: string, limit: number) =>
+        Effect.flatMap(Clock.currentTimeMillis, (now) =>
+          Effect.map(store.take({ key, limit, windowMillis: 500, now }), (at) => at - now))
+
+      const waits = yield* Effect.forEach(Arr.range(1, 4), () => take("a:burst", 3))
+      expect(waits.slice(0, 3)).toEqual([0, 0, 0])
+      expect(waits[3]).toBeGreaterThan(450)
+      expect(waits[3]).toBeLessThanOrEqual(500)
+
+      // A hold closes a window with room; a shorter hold later does not shorten it.
+      const now = yield* Clock.currentTimeMillis
+      yield* store.hold("b:burst", now + 800)
+      yield* store.hold("b:burst", now + 100)
+      const held = yield* take("b:burst", 100)
+      expect(held).toBeGreaterThan(700)
+      expect(held).toBeLessThanOrEqual(800)
+      // Grants stay in order: the next one is not before the held one.
+      expect(yield* take("b:burst", 100)).toBeGreaterThanOrEqual(held - 5)
+      // Other windows are not held.
+      expect(yield* take("c:burst", 100)).toBe(0)
+    }))
+})
+
+describe("RedisStore: daily budget", () => {
+  // Times of the caller's choosing: the budget's day is the caller's.
+  const evening = Date.UTC(2025, 5, 30, 23, 59, 0)
+  const nextDay = Date.UTC(2025, 6, 1, 0, 0, 1)
+
+  it.scopedLive("spends, refuses what is not left, refills at midnight UTC, takes Pipedrive's report", () =>
+    Effect.gen(function*() {
+      const redis = yield* startRedis
+      const store = yield* storeOn(redis)
+      const spend = (cost: number, now = evening, limit: number | undefined = 10, key = "p:daily") =>
+        store.spend({ key, cost, limit, now })
+      const unlimited = (cost: number) => store.spend({ key: "q:daily", cost, limit: undefined, now: evening })
+
+      expect(yield* spend(4)).toEqual({ spent: true, remaining: 6 })
+      expect(yield* spend(4)).toEqual({ spent: true, remaining: 2 })
+      expect(yield* spend(4)).toEqual({ spent: false, remaining: 2 })
+      expect(yield* spend(4, nextDay)).toEqual({ spent: true, remaining: 6 })
+      yield* store.report("p:daily", 7, nextDay)
+      expect(yield* spend(3, nextDay)).toEqual({ spent: true, remaining: 4 })
+
+      // No configured limit: unknown (and not enforced) until Pipedrive reports one.
+      expect(yield* unlimited(1)).toEqual({ spent: true, remaining: undefined })
+      yield* store.report("q:daily", 5, evening)
+      expect(yield* unlimited(2)).toEqual({ spent: true, remaining: 3 })
+      expect(yield* unlimited(4)).toEqual({ spent: false, remaining: 3 })
+
+      // The key lives until a little after the caller's midnight, no longer.
+      const client = yield* inspect(redis)
+      const ttl = yield* Effect.promise(() => client.pttl("effect-pipedrive:q:daily:budget"))
+      expect(ttl).toBeGreaterThan(60_000)
+      expect(ttl).toBeLessThanOrEqual(nextDay - evening + 60_000)
+    }))
+
+  it.scopedLive("200 concurrent spends from two connections: exactly the budget is spent", () =>
+    Effect.gen(function*() {
+      const redis = yield* startRedis
+      const stores = yield* Effect.all([storeOn(redis), storeOn(redis)])
+      const results = yield* Effect.forEach(
+        Arr.range(1, 200),
+        (n) => stores[n % 2]!.spend({ key: "r:daily", cost: 1, limit: 150, now: evening }),
+        { concurrency: "unbounded" }
+      )
+      expect(results.filter((result) => result.spent)).toHaveLength(150)
+      expect(results.filter((result) => !result.spent).every((result) => result.remaining === 0)).toBe(true)
+    }))
+})
+
+describe("RedisStore: with the client", () => {
+  const token = "9f8e7d6c5b4a39281706f5e4d3c2b1a0fedcba98"
+  const limits = { requestsPerWindow: 40, window: "400 millis", dailyTokens: 100_000 } as const
+
+  it.scopedLive("keys are the prefix and a digest of the token, every one expiring; the token is nowhere", () =>
+    Effect.gen(function*() {
+      const redis = yield* startRedis
+      const server = yield* FakePipedriveServer.make({ leads: 5, token })
+      const ids = (yield* server.model.leads).map((lead) => lead.id)
+      yield* Effect.gen(function*() {
+        const leads = yield* Leads.Leads
+        yield* Effect.forEach(ids, (id) => leads.getLead(id), { concurrency: "unbounded" })
+        yield* leads.searchLeads({ term: "lead" })
+      }).pipe(
+        Effect.provide(
+          PipedriveNode.layer({ apiToken: Redacted.make(token), baseUrl: server.url, rateLimit: limits }).pipe(
+            Layer.provide(RedisStore.layer({ url: redis.url, prefix: "fleet:" }))
+          )
+        )
+      )
+      const client = yield* inspect(redis)
+      const keys = (yield* Effect.promise(() => client.keys("*"))).sort()
+      const digest = createHash("sha256").update(token).digest("hex").slice(0, 32)
+      expect(keys).toEqual([
+        `fleet:pipedrive:${digest}:burst:log`,
+        `fleet:pipedrive:${digest}:daily:budget`,
+        `fleet:pipedrive:${digest}:search:log`
+      ])
+      for (const key of keys) {
+        expect(key).not.toContain(token)
+        expect(yield* Effect.promise(() => client.pttl(key))).toBeGreaterThan(0)
+      }
+      const dump = yield* Effect.promise(() =>
+        Promise.all([
+          client.lrange(keys[0]!, 0, -1),
+          client.hgetall(keys[1]!),
+          client.lrange(keys[2]!, 0, -1)
+        ])
+      )
+      expect(JSON.stringify(dump)).not.toContain(token)
+      // Five getLead and a search in the burst log, the search in its own (and any slot the
+      // limiter left unused, see RateLimit's stale slots); the budget as Pipedrive last
+      // reported it (the fake's 1,500,000 less what was spent).
+      expect(dump[0].length).toBeGreaterThanOrEqual(6)
+      expect(dump[2].length).toBeGreaterThanOrEqual(1)
+      expect(Object.keys(dump[1]).sort()).toEqual(["remaining", "resetAt"])
+      expect(Number(dump[1].remaining)).toBeLessThan(1_500_000)
+    }))
+
+  /** 200 concurrent getLead; once 50 have succeeded, `disrupt` runs. Answers every outcome. */
+  const disruptedRun = (
+    redis: RunningRedis,
+    disrupt: Effect.Effect<void>,
+    storeOptions: Partial<RedisStore.Options>
+  ) =>
+    Effect.gen(function*() {
+      const server = yield* FakePipedriveServer.make({
+        leads: 200,
+        token,
+        limits: { requestsPerWindow: 40, windowMillis: 400 }
+      })
+      const ids = (yield* server.model.leads).map((lead) => lead.id)
+      const halfway = yield* Deferred.make<void>()
+      let succeeded = 0
+      const run = Effect.gen(function*() {
+        const leads = yield* Leads.Leads
+        return yield* Effect.forEach(
+          ids,
+          (id) =>
+            leads.getLead(id).pipe(
+              Effect.tap(() => ++succeeded === 50 ? Deferred.succeed(halfway, undefined) : Effect.void),
+              Effect.either
+            ),
+          { concurrency: "unbounded" }
+        )
+      }).pipe(
+        Effect.provide(
+          PipedriveNode.layer({ apiToken: Redacted.make(token), baseUrl: server.url, rateLimit: limits }).pipe(
+            Layer.provide(RedisStore.layer({ url: redis.url, ...storeOptions }))
+          )
+        )
+      )
+      const fiber = yield* Effect.fork(run)
+      yield* Deferred.await(halfway)
+      yield* disrupt
+      const outcomes = yield* within(Fiber.join(fiber), "the run after the disruption")
+      return { outcomes, stats: yield* server.model.stats }
+    })
+
+  const failuresOf = <A, E>(outcomes: ReadonlyArray<Either.Either<A, E>>): ReadonlyArray<E> =>
+    outcomes.filter(Either.isLeft).map((outcome) => outcome.left)
+
+  it.scopedLive("Redis killed mid-run: the calls without a slot fail with RateLimitStoreError, and the run ends", () =>
+    Effect.gen(function*() {
+      const redis = yield* startRedis
+      const { outcomes, stats } = yield* disruptedRun(redis, redis.kill, {})
+      const failures = failuresOf(outcomes)
+      expect(outcomes.length - failures.length).toBeGreaterThanOrEqual(50)
+      expect(failures.length).toBeGreaterThan(0)
+      for (const failure of failures) {
+        expect(failure._tag).toBe("RateLimitStoreError")
+        expect(failure).toMatchObject({ method: "GET", path: expect.stringMatching(/^\/api\/v1\/leads\/[0-9a-f-]+$/) })
+        expect(failure.message).toContain("the shared rate-limit store is unavailable (redis://127.0.0.1:")
+        expect(failure.message).toContain("the request was not sent")
+      }
+      // Nothing went out without a slot: every request the server saw either succeeded or
+      // was a 429 retried later (a cold process's first burst may meet a few).
+      expect(stats.requests).toBe(outcomes.length - failures.length + stats.rateLimited)
+    }))
+
+  it.scopedLive("Redis that stops answering mid-run: each call gives up after the store's timeout", () =>
+    Effect.gen(function*() {
+      const redis = yield* startRedis
+      const { outcomes } = yield* disruptedRun(redis, redis.freeze, { timeout: "300 millis" })
+      const failures = failuresOf(outcomes)
+      expect(failures.length).toBeGreaterThan(0)
+      for (const failure of failures) {
+        expect(failure._tag).toBe("RateLimitStoreError")
+        expect(failure.message).toMatch(/timed out|no answer within 300 ms/i)
+      }
+    }))
+
+  it.scopedLive("Redis killed mid-run with onUnavailable: \"countLocally\": every call succeeds, with one warning", () =>
+    Effect.gen(function*() {
+      const redis = yield* startRedis
+      const warnings = captureWarnings()
+      const { outcomes } = yield* disruptedRun(redis, redis.kill, { onUnavailable: "countLocally" }).pipe(
+        Effect.provide(warnings.layer)
+      )
+      expect(failuresOf(outcomes)).toEqual([])
+      expect(outcomes).toHaveLength(200)
+      const fallbacks = warnings.lines.filter((line) => line.includes("counting rate limits in this process"))
+      expect(fallbacks).toHaveLength(1)
+      expect(fallbacks[0]).toMatch(/^WARN rate-limit store unavailable: redis:\/\/127\.0\.0\.1:\d+: /)
+    }))
+})
+
+describe("RedisStore: unreachable at start", () => {
+  it.scopedLive("fails the layer with RateLimitStoreUnavailable, naming host and port but no password", () =>
+    Effect.gen(function*() {
+      const port = yield* freePort
+      const exit = yield* Effect.exit(
+        Effect.scoped(
+          RedisStore.make({
+            url: Redacted.make(`redis://:hunter2@127.0.0.1:${port}`),
+            connectTimeout: "500 millis"
+          })
+        )
+      )
+      expect(Exit.isFailure(exit)).toBe(true)
+      if (Exit.isSuccess(exit)) return
+      const error = exit.cause._tag === "Fail" ? exit.cause.error : undefined
+      expect(error).toBeInstanceOf(RateLimit.RateLimitStoreUnavailable)
+      expect(error?.message).toContain(`redis://127.0.0.1:${port}: could not connect within 500ms`)
+      expect(error?.message).toContain("ECONNREFUSED")
+      expect(error?.message).not.toContain("hunter2")
+    }))
+
+  it.scopedLive("with onUnavailable: \"countLocally\" the client works, counting alone, and says so", () =>
+    Effect.gen(function*() {
+      const port = yield* freePort
+      const server = yield* FakePipedriveServer.make({ leads: 3 })
+      const ids = (yield* server.model.leads).map((lead) => lead.id)
+      const warnings = captureWarnings()
+      const leads = yield* Effect.gen(function*() {
+        const leads = yield* Leads.Leads
+        return yield* Effect.forEach(ids, (id) => leads.getLead(id))
+      }).pipe(
+        Effect.provide(
+          PipedriveNode.layer({ apiToken: Redacted.make(server.token), baseUrl: server.url, rateLimit: {} }).pipe(
+            Layer.provide(
+              RedisStore.layer({
+                url: `redis://127.0.0.1:${port}`,
+                connectTimeout: "300 millis",
+                onUnavailable: "countLocally"
+              })
+            )
+          )
+        ),
+        Effect.provide(warnings.layer)
+      )
+      expect(leads.map((lead) => lead.id)).toEqual(ids)
+      expect(warnings.lines).toEqual([
+        `WARN Redis rate-limit store (redis://127.0.0.1:${port}) unreachable: counting rate limits in this process until it is back`
+      ])
+    }))
+})

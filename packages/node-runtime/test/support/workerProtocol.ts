@@ -1,0 +1,29 @@
+/**
+ * What the test and its worker processes (`worker.ts`) say to each other: the worker's
+ * configuration as its one argument (JSON), and lines on its stdout starting with `marker`.
+ */
+
+export interface WorkerConfig {
+  readonly baseUrl: string
+  readonly token: string
+  readonly ids: ReadonlyArray<string>
+  /** The client's rate limits. */
+  readonly rateLimit: {
+    readonly requestsPerWindow: number
+    readonly window: `${number} millis`
+    readonly margin: `${number} millis`
+  }
+  /** The Redis store's URL, or `null` for the default in-memory store. */
+  readonly redisUrl: string | null
+}
+
+export type WorkerMessage =
+  | { readonly _tag: "Ready" }
+  | {
+    readonly _tag: "Done"
+    readonly ok: number
+    /** Failures by error tag. */
+    readonly failures: Readonly<Record<string, number>>
+  }
+
+export const marker = "@@worker "
