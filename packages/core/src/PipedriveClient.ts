@@ -122,8 +122,7 @@ const limitsOf = (options: Options): RateLimit.Limits | undefined => {
     requestsPerWindow: explicit?.requestsPerWindow ?? plan?.requestsPerWindow,
     searchRequestsPerWindow: explicit?.searchRequestsPerWindow ?? plan?.searchRequestsPerWindow,
     window: explicit?.window ?? plan?.window,
-    dailyTokens: explicit?.dailyTokens ?? plan?.dailyTokens,
-    margin: explicit?.margin
+    dailyTokens: explicit?.dailyTokens ?? plan?.dailyTokens
   }
 }
 
@@ -150,13 +149,14 @@ export const make = Effect.fnUntraced(function*(options: Options) {
   const token = options.apiToken ?? options.oauthToken
   const limits = limitsOf(options)
   const shared = yield* Effect.serviceOption(RateLimit.RateLimitStore)
+  const timeoutMillis = Duration.toMillis(options.timeout ?? Duration.seconds(30))
   const limiter = RateLimit.makeLimiter({
     key: shared._tag === "Some" ? yield* tokenKey(token) : "pipedrive",
     limits: limits ?? {},
     store: shared._tag === "Some" ? shared.value : RateLimit.makeMemoryStore(),
+    leaseMillis: timeoutMillis,
     enforce: limits !== undefined
   })
-  const timeoutMillis = Duration.toMillis(options.timeout ?? Duration.seconds(30))
   // With `retry: false` every request is still one attempt, with its span and count.
   const retry = Retry.retrying(options.retry === false ? { times: 0 } : options.retry)
 
@@ -196,12 +196,10 @@ export const make = Effect.fnUntraced(function*(options: Options) {
     ),
     HttpClient.transform((effect, request) =>
       Effect.flatMap(CurrentOperation, (operation) =>
-        limiter.acquire(operation, pathOf(request)).pipe(
-          Effect.zipRight(effect),
+        limiter.limit(operation, pathOf(request), effect).pipe(
           Effect.tapErrorTag("RateLimited", (error) =>
-            limiter.pause(error.scope === "search" ? "search" : "burst", error.retryAfterMillis ?? 1000).pipe(
-              Effect.catchAll(Effect.logWarning)
-            ))
+            limiter.pause(error.scope, error.retryAfterMillis ?? 1000).pipe(Effect.catchAll(Effect.logWarning))
+          )
         ))
     ),
     HttpClient.transform((effect, request) =>

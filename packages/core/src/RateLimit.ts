@@ -7,7 +7,7 @@
  * @since 0.1.0
  */
 import type * as Headers from "@effect/platform/Headers"
-import { Clock, Context, Duration, Effect, Layer, Schema } from "effect"
+import { Clock, Context, Deferred, Duration, Effect, Exit, FiberId, Layer, Schema } from "effect"
 import type { Operation, Window } from "./Endpoints.js"
 import { DailyBudgetExhausted, RateLimitStoreError } from "./Errors.js"
 import { nextMidnightUtc, readRateLimitHeaders } from "./internal/headers.js"
@@ -36,12 +36,6 @@ export interface Limits {
   readonly window?: Duration.DurationInput | undefined
   /** The company's daily token budget. Default: learned from `x-daily-ratelimit-token-*`. */
   readonly dailyTokens?: number | undefined
-  /**
-   * Extra spacing between a send and the send `limit` places later, so that requests which
-   * reach Pipedrive a little later or earlier than they left never put more than `limit` into
-   * one of its windows (default: 5% of the window, at least 20 ms).
-   */
-  readonly margin?: Duration.DurationInput | undefined
 }
 
 /**
@@ -95,24 +89,48 @@ export class RateLimitStoreUnavailable
 }
 
 /**
+ * A store's answer to a request for a slot in a window.
+ *
+ * @since 0.1.0
+ */
+export type Admission =
+  /** Go ahead; hand `ticket` back to `release` once answered. */
+  | { readonly _tag: "Admitted"; readonly ticket: string }
+  /** The window is full (or held): ask again at `until`, the earliest a slot may free. */
+  | { readonly _tag: "Wait"; readonly until: number }
+
+/**
  * Where the windows and the daily budget are counted. A client counts in its own memory
  * unless this service is in its context: then it counts there, under a digest of its token,
  * so every client (and, with a shared store such as node-runtime's `RedisStore`, every
  * process) behind one token shares one set of limits. Times are epoch milliseconds.
  *
+ * A window counts each request from the moment it is admitted until `windowMillis` after its
+ * response arrived. Pipedrive counts a request when it arrives, which is after it was sent and
+ * before it was answered, so no window of Pipedrive's clock can see more than `limit` of
+ * them — however long requests take on the way, and with no margin to guess.
+ *
  * @since 0.1.0
  */
 export class RateLimitStore extends Context.Tag("@effect-pipedrive/core/RateLimitStore")<RateLimitStore, {
   /**
-   * Takes the next slot of the rolling window `key` (at most `limit` sends per `windowMillis`)
-   * and answers the time it opens: `now` when the window has room.
+   * Admits a request into the window `key` when fewer than `limit` are counted there and the
+   * window is not held. Until released, an admitted request counts until `now + leaseMillis`
+   * (a process that died mid-request frees its slot then).
    */
-  readonly take: (options: {
+  readonly admit: (options: {
     readonly key: string
     readonly limit: number
     readonly windowMillis: number
+    readonly leaseMillis: number
     readonly now: number
-  }) => Effect.Effect<number, RateLimitStoreUnavailable>
+  }) => Effect.Effect<Admission, RateLimitStoreUnavailable>
+  /** The request of `ticket` was answered: it counts until `until` (answer time + window). */
+  readonly release: (options: {
+    readonly key: string
+    readonly ticket: string
+    readonly until: number
+  }) => Effect.Effect<void, RateLimitStoreUnavailable>
   /** Keeps the window `key` closed until `until`. */
   readonly hold: (key: string, until: number) => Effect.Effect<void, RateLimitStoreUnavailable>
   /**
@@ -129,46 +147,48 @@ export class RateLimitStore extends Context.Tag("@effect-pipedrive/core/RateLimi
   readonly report: (key: string, remaining: number, now: number) => Effect.Effect<void, RateLimitStoreUnavailable>
 }>() {}
 
-interface SlidingLog {
-  /** Grant times of the last `limit` sends, oldest at `head`. */
-  times: Array<number>
-  head: number
+interface WindowState {
+  /** Until when each admitted request counts, by ticket. */
+  readonly counted: Map<string, number>
   heldUntil: number
 }
 
-const resize = (window: SlidingLog, limit: number): void => {
-  const ordered = [...window.times.slice(window.head), ...window.times.slice(0, window.head)]
-  const kept = ordered.slice(Math.max(0, ordered.length - limit))
-  window.times = [...Array<number>(limit - kept.length).fill(-Infinity), ...kept]
-  window.head = 0
-}
-
 /**
- * A store in this process's memory: an exact sliding log per window, so no window of the
- * clock ever holds more than `limit` sends.
+ * A store in this process's memory.
  *
  * @since 0.1.0
  */
 export const makeMemoryStore = (): RateLimitStore["Type"] => {
-  const windows = new Map<string, SlidingLog>()
+  const windows = new Map<string, WindowState>()
   const budgets = new Map<string, { remaining: number | undefined; resetAt: number }>()
+  let tickets = 0
   const windowOf = (key: string) => {
     let window = windows.get(key)
     if (window === undefined) {
-      window = { times: [], head: 0, heldUntil: -Infinity }
+      window = { counted: new Map(), heldUntil: -Infinity }
       windows.set(key, window)
     }
     return window
   }
   return {
-    take: ({ key, limit, now, windowMillis }) =>
-      Effect.sync(() => {
+    admit: ({ key, leaseMillis, limit, now, windowMillis }) =>
+      Effect.sync((): Admission => {
         const window = windowOf(key)
-        if (window.times.length !== limit) resize(window, limit)
-        const at = Math.max(now, window.times[window.head]! + windowMillis, window.heldUntil)
-        window.times[window.head] = at
-        window.head = (window.head + 1) % limit
-        return at
+        if (now < window.heldUntil) return { _tag: "Wait", until: window.heldUntil }
+        let earliest = now + windowMillis
+        for (const [ticket, until] of window.counted) {
+          if (until <= now) window.counted.delete(ticket)
+          else if (until < earliest) earliest = until
+        }
+        if (window.counted.size >= limit) return { _tag: "Wait", until: earliest }
+        const ticket = String(++tickets)
+        window.counted.set(ticket, now + leaseMillis)
+        return { _tag: "Admitted", ticket }
+      }),
+    release: ({ key, ticket, until }) =>
+      Effect.sync(() => {
+        const counted = windowOf(key).counted
+        if (counted.has(ticket)) counted.set(ticket, until)
       }),
     hold: (key, until) =>
       Effect.sync(() => {
@@ -208,8 +228,15 @@ export const layerMemoryStore: Layer.Layer<RateLimitStore> = Layer.sync(RateLimi
  * @since 0.1.0
  */
 export interface Limiter {
-  /** Waits for room in the windows this operation counts against and spends its tokens. */
-  readonly acquire: (operation: Operation, path: string) => Effect.Effect<void, DailyBudgetExhausted | RateLimitStoreError>
+  /**
+   * Runs `send` once the windows this operation counts against have room, having spent its
+   * daily tokens; the slots are counted until a window after `send` ends, however it ends.
+   */
+  readonly limit: <A, E, R>(
+    operation: Operation,
+    path: string,
+    send: Effect.Effect<A, E, R>
+  ) => Effect.Effect<A, E | DailyBudgetExhausted | RateLimitStoreError, R>
   /**
    * Learns from the headers of any response. The `x-ratelimit-*` headers describe the window
    * the request counted against, so a search response never shrinks or holds the burst window.
@@ -223,8 +250,10 @@ export interface Limiter {
 const defaultLearningLimit = 20
 
 /**
- * A limiter over a store. `key` identifies the token (a hash, never the token itself); with
- * `enforce: false` it only records what the headers say, for `RateLimitInfo`.
+ * A limiter over a store. `key` identifies the token (a hash, never the token itself);
+ * `leaseMillis` bounds how long one request may count while in flight (the attempt timeout
+ * is a good value); with `enforce: false` it only records what the headers say, for
+ * `RateLimitInfo`.
  *
  * @since 0.1.0
  */
@@ -232,15 +261,14 @@ export const makeLimiter = (options: {
   readonly key: string
   readonly limits: Limits
   readonly store: RateLimitStore["Type"]
+  readonly leaseMillis: number
   readonly enforce: boolean
 }): Limiter => {
   const { key, limits, store } = options
-  const serverWindowMillis = Duration.toMillis(limits.window ?? Duration.seconds(2))
-  const windowMillis = serverWindowMillis +
-    (limits.margin === undefined ? Math.max(20, serverWindowMillis / 20) : Duration.toMillis(limits.margin))
+  const windowMillis = Duration.toMillis(limits.window ?? Duration.seconds(2))
+  const leaseMillis = options.leaseMillis + windowMillis
   const searchLimit = limits.searchRequestsPerWindow ?? 10
-  const burstKey = `${key}:burst`
-  const searchKey = `${key}:search`
+  const keys: Record<Window, string> = { burst: `${key}:burst`, search: `${key}:search` }
   const dailyKey = `${key}:daily`
   let info: RateLimitInfo = {
     limit: limits.requestsPerWindow,
@@ -250,38 +278,36 @@ export const makeLimiter = (options: {
     dailyRemaining: limits.dailyTokens,
     updatedAt: undefined
   }
-  const burstLimit = () => limits.requestsPerWindow ?? info.limit ?? defaultLearningLimit
+  const limitOf = (window: Window) =>
+    window === "search" ? searchLimit : limits.requestsPerWindow ?? info.limit ?? defaultLearningLimit
+  // Completed when a learned burst limit grows, so that requests waiting under the old one
+  // look again at once rather than at their next wake-up.
+  let limitRaised = Deferred.unsafeMake<void>(FiberId.none)
 
-  // A slot used later than this after it opened (a timer that fired late on a busy event
-  // loop, a shared store that answered slowly) would eat into the margin the transport needs:
-  // its request could share one of Pipedrive's windows with the `limit`-th next. Such a slot is
-  // left unused (it only makes the window stricter) and another is taken, a few times at most.
-  const staleAfterMillis = (windowMillis - serverWindowMillis) / 2
-  const maxRetakes = 3
-
-  const waitFor = (window: string, slotKey: string, limit: number, operation: Operation) => {
-    const attempt = (retakes: number): Effect.Effect<void, RateLimitStoreUnavailable> =>
-      Effect.flatMap(Clock.currentTimeMillis, (now) =>
-        Effect.flatMap(store.take({ key: slotKey, limit, windowMillis, now }), (at) =>
-          // The clock is read again: a shared store's answer took time to arrive.
-          Effect.flatMap(Clock.currentTimeMillis, (answered) =>
-            Effect.zipRight(
-              at <= answered
-                ? Effect.void
-                : Effect.logDebug(`rate limiter: waiting ${at - answered} ms for the ${window} window`).pipe(
-                  Effect.annotateLogs({ operation: operation.name, limit }),
-                  Effect.zipRight(Effect.sleep(Duration.millis(at - answered)))
+  const admit = (window: Window, operation: Operation): Effect.Effect<string, RateLimitStoreUnavailable> =>
+    Effect.suspend(() => {
+      const raised = limitRaised
+      const limit = limitOf(window)
+      return Effect.flatMap(Clock.currentTimeMillis, (now) =>
+        Effect.flatMap(store.admit({ key: keys[window], limit, windowMillis, leaseMillis, now }), (admission) =>
+          admission._tag === "Admitted"
+            ? Effect.succeed(admission.ticket)
+            // The clock is read again: a shared store's answer took time to arrive.
+            : Effect.flatMap(Clock.currentTimeMillis, (answered) =>
+              Effect.logDebug(`rate limiter: ${window} window full, waiting ${admission.until - answered} ms`).pipe(
+                Effect.annotateLogs({ operation: operation.name, limit }),
+                Effect.zipRight(
+                  Effect.raceFirst(Effect.sleep(Duration.millis(admission.until - answered)), Deferred.await(raised))
                 ),
-              Effect.flatMap(Clock.currentTimeMillis, (ready) =>
-                ready - at > staleAfterMillis && retakes < maxRetakes
-                  ? Effect.logDebug(`rate limiter: ${window} slot stale by ${ready - at} ms, taking another`).pipe(
-                    Effect.annotateLogs({ operation: operation.name, limit }),
-                    Effect.zipRight(attempt(retakes + 1))
-                  )
-                  : Effect.void)
-            ))))
-    return attempt(0)
-  }
+                Effect.zipRight(admit(window, operation))
+              ))))
+    })
+
+  const release = (window: Window, ticket: string) =>
+    Effect.flatMap(Clock.currentTimeMillis, (now) =>
+      store.release({ key: keys[window], ticket, until: now + windowMillis }).pipe(
+        Effect.catchAll((error) => Effect.logWarning(`rate limiter: could not release a ${window} slot: ${error.reason}`))
+      ))
 
   const spend = (operation: Operation, path: string) =>
     Effect.flatMap(Clock.currentTimeMillis, (now) =>
@@ -301,24 +327,42 @@ export const makeLimiter = (options: {
         }
       ))
 
+  const windowsOf = (operation: Operation): ReadonlyArray<Window> =>
+    operation.window === "search" ? ["search", "burst"] : ["burst"]
+
+  // Admits into each window in turn; every slot taken is released after `send`, however it
+  // ends. A failure to reach the store becomes the request's typed error.
+  const within = <A, E, R>(
+    windows: ReadonlyArray<Window>,
+    operation: Operation,
+    path: string,
+    send: Effect.Effect<A, E, R>
+  ): Effect.Effect<A, E | RateLimitStoreError, R> => {
+    if (windows.length === 0) return send
+    const [window, ...rest] = windows as readonly [Window, ...Array<Window>]
+    return Effect.flatMap(
+      Effect.catchTag(admit(window, operation), "RateLimitStoreUnavailable", ({ reason }) =>
+        Effect.fail(new RateLimitStoreError({ method: operation.method, path, reason }))),
+      (ticket) => Effect.ensuring(within(rest, operation, path, send), release(window, ticket))
+    )
+  }
+
   return {
-    acquire: (operation, path) =>
+    limit: (operation, path, send) =>
       options.enforce
-        ? spend(operation, path).pipe(
-          Effect.zipRight(
-            operation.window === "search" ? waitFor("search", searchKey, searchLimit, operation) : Effect.void
-          ),
-          Effect.zipRight(Effect.suspend(() => waitFor("burst", burstKey, burstLimit(), operation))),
-          Effect.catchTag("RateLimitStoreUnavailable", ({ reason }) =>
-            Effect.fail(new RateLimitStoreError({ method: operation.method, path, reason })))
+        ? Effect.zipRight(
+          Effect.catchTag(spend(operation, path), "RateLimitStoreUnavailable", ({ reason }) =>
+            Effect.fail(new RateLimitStoreError({ method: operation.method, path, reason }))),
+          within(windowsOf(operation), operation, path, send)
         )
-        : Effect.void,
+        : send,
     observe: (headers, window) =>
       Effect.flatMap(Clock.currentTimeMillis, (now) => {
         const seen = readRateLimitHeaders(headers)
         if (Object.values(seen).every((value) => value === undefined)) return Effect.void
         // `info` describes the burst window; a search response only tells about the daily budget.
         const burst = window === "burst"
+        const before = info.limit
         info = {
           limit: burst ? limits.requestsPerWindow ?? seen.limit ?? info.limit : info.limit,
           remaining: burst ? seen.remaining ?? info.remaining : info.remaining,
@@ -328,13 +372,20 @@ export const makeLimiter = (options: {
           updatedAt: new Date(now)
         }
         if (!options.enforce) return Effect.void
-        const holdMillis = seen.remaining !== undefined && seen.remaining <= 0 && seen.reset !== undefined
-          ? seen.reset * 1000
+        if ((info.limit ?? 0) > (before ?? defaultLearningLimit)) {
+          Deferred.unsafeDone(limitRaised, Exit.void)
+          limitRaised = Deferred.unsafeMake<void>(FiberId.none)
+        }
+        // Pipedrive says the window is spent: nothing more until it resets — and, when the
+        // window's length is known, never longer than one, whatever its whole seconds round to.
+        const resetMillis = (seen.reset ?? 0) * 1000
+        const holdMillis = seen.remaining !== undefined && seen.remaining <= 0
+          ? limits.window === undefined ? resetMillis : Math.min(resetMillis, windowMillis)
           : 0
         return Effect.zipRight(
           holdMillis > 0
             ? Effect.logDebug(`rate limiter: ${window} window spent, holding for ${holdMillis} ms`).pipe(
-              Effect.zipRight(store.hold(burst ? burstKey : searchKey, now + holdMillis))
+              Effect.zipRight(store.hold(keys[window], now + holdMillis))
             )
             : Effect.void,
           seen.dailyRemaining === undefined ? Effect.void : store.report(dailyKey, seen.dailyRemaining, now)
@@ -342,10 +393,7 @@ export const makeLimiter = (options: {
       }),
     pause: (window, millis) =>
       options.enforce
-        ? Effect.flatMap(
-          Clock.currentTimeMillis,
-          (now) => store.hold(window === "search" ? searchKey : burstKey, now + millis)
-        )
+        ? Effect.flatMap(Clock.currentTimeMillis, (now) => store.hold(keys[window], now + millis))
         : Effect.void,
     info: Effect.sync(() => info)
   }

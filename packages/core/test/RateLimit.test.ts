@@ -1,5 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Array as Arr, Cause, Effect, Exit, Option } from "effect"
+import * as HttpClient from "@effect/platform/HttpClient"
+import { Array as Arr, Cause, Duration, Effect, Exit, Option } from "effect"
 import { all as endpoints } from "../src/Endpoints.js"
 import type { PipedriveError } from "../src/Errors.js"
 import * as Leads from "../src/Leads.js"
@@ -106,11 +107,11 @@ describe("RateLimit: burst window", () => {
       expect(sent).toHaveLength(100)
       expect(server.rejected).toHaveLength(0)
       expect(busiestWindow(times)).toBeLessThanOrEqual(40)
-      // And no slower than the window allows: 40 now, 40 at 2 s, 20 at 4 s — each window
-      // stretched by the default jitter margin of 5% (100 ms).
+      // And no slower than the window allows: the mock answers at once, so 40 now, 40 at 2 s,
+      // 20 at 4 s.
       expect(times.filter((t) => t === 0)).toHaveLength(40)
-      expect(times.filter((t) => t === 2100)).toHaveLength(40)
-      expect(Math.max(...times)).toBe(4200)
+      expect(times.filter((t) => t === 2000)).toHaveLength(40)
+      expect(Math.max(...times)).toBe(4000)
     }))
 
   it.effect("a plan gives the window: growth with an API token is 40 per 2 s", () =>
@@ -211,7 +212,7 @@ describe("RateLimit: search window", () => {
       expect(sent.map((request) => [isSearch(request) ? "search" : "get", request.at])).toEqual([
         ...Arr.replicate(["search", 0], 10),
         ["get", 0],
-        ["search", 2100]
+        ["search", 2000]
       ])
     }))
 
@@ -426,16 +427,53 @@ describe("RateLimit: RateLimitInfo", () => {
     }))
 })
 
-describe("RateLimit: margin", () => {
-  it.effect("the margin is configurable: 0 gives the bare window", () =>
+
+describe("RateLimit: a request counts until a window after its answer", () => {
+  /** Delays the n-th request on its way (the transport's latency), per `latency(n)`. */
+  const slowTransport = (latency: (n: number) => number): PipedriveClient.Policies["transformClient"] => {
+    let n = 0
+    return HttpClient.transform((effect) => Effect.zipRight(Effect.sleep(Duration.millis(latency(n++))), effect))
+  }
+
+  it.effect("with 300 ms on the way, the next request of a full window goes 2 s after the answer", () =>
     Effect.gen(function*() {
-      const server = pipedriveLike({ limit: 40 })
-      const { times } = yield* runWith(
-        server.script,
-        { rateLimit: { requestsPerWindow: 40, window: "2 seconds", margin: 0 }, retry: false },
-        getLeads(100)
+      const { exit, times } = yield* runWith(
+        (request) => success(request, {}),
+        { rateLimit: { requestsPerWindow: 1, window: "2 seconds" }, transformClient: slowTransport(() => 300) },
+        getLeads(2)
       )
-      expect(busiestWindow(times)).toBe(40)
+      expect(Exit.isSuccess(exit)).toBe(true)
+      // Pipedrive saw them 2.3 s apart: the first counted until 2 s after it was answered.
+      expect(times).toEqual([300, 2600])
+    }))
+
+  it.effect("a cold first burst that reaches the server late causes no 429 (20 per 200 ms)", () =>
+    Effect.gen(function*() {
+      const server = pipedriveLike({ limit: 20, window: 200 })
+      const { exit, sent } = yield* runWith(
+        server.script,
+        {
+          rateLimit: { requestsPerWindow: 20, window: "200 millis" },
+          retry: false,
+          // The first 20 take 50 ms to arrive (new connections), the rest none.
+          transformClient: slowTransport((n) => n < 20 ? 50 : 0)
+        },
+        getLeads(40)
+      )
+      expect(Exit.isSuccess(exit)).toBe(true)
+      expect(sent).toHaveLength(40)
+      expect(server.rejected).toHaveLength(0)
+      expect(busiestWindow(sent.map((request) => request.at), 200)).toBe(20)
+    }))
+
+  it.effect("a learned limit that grows lets the waiting requests go at once", () =>
+    Effect.gen(function*() {
+      // Nothing configured: the client starts at 20 and learns 100 from the first answer.
+      const server = pipedriveLike({ limit: 100 })
+      const { exit, times } = yield* runWith(server.script, {}, getLeads(300))
+      expect(Exit.isSuccess(exit)).toBe(true)
+      expect(server.rejected).toHaveLength(0)
+      expect(times.filter((t) => t === 0)).toHaveLength(100)
       expect(Math.max(...times)).toBe(4000)
     }))
 })

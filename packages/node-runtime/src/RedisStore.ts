@@ -21,10 +21,10 @@
  *   or half of each: half the throughput), which `consume` cannot express (capacity and rate
  *   both come from `limit`), and it has no way to hold a window until a time after a 429 nor
  *   a budget that refills at midnight.
- * So this store keeps an exact sliding log per window instead — the times of the last N
- * grants, a new grant no earlier than the N-th latest plus the window — updated by a Lua
- * script, so the read-modify-write is atomic across processes: the memory store's semantics
- * (core's `RateLimit.makeMemoryStore`), shared.
+ * So this store keeps the memory store's window (core's `RateLimit.makeMemoryStore`) in Redis:
+ * each admitted request is a ticket in a sorted set, counted while in flight and until a
+ * window after its answer, and a request is admitted only while fewer than N are counted —
+ * updated by Lua scripts, so every read-modify-write is atomic across processes.
  *
  * @since 0.1.0
  */

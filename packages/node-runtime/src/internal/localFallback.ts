@@ -56,8 +56,21 @@ export const withLocalFallback = (
         )
       })
 
+    // A ticket says which store admitted it, so that its release goes back there.
+    const tagged = (store: string, admission: RateLimit.Admission): RateLimit.Admission =>
+      admission._tag === "Admitted" ? { ...admission, ticket: `${store}:${admission.ticket}` } : admission
     return {
-      take: (options) => either(shared.take(options), local.take(options)),
+      admit: (options) =>
+        either(
+          Effect.map(shared.admit(options), (admission) => tagged("shared", admission)),
+          Effect.map(local.admit(options), (admission) => tagged("local", admission))
+        ),
+      release: ({ key, ticket, until }) => {
+        const [store, inner] = [ticket.slice(0, ticket.indexOf(":")), ticket.slice(ticket.indexOf(":") + 1)]
+        return store === "shared"
+          ? Effect.catchAll(shared.release({ key, ticket: inner, until }), () => Effect.void)
+          : local.release({ key, ticket: inner, until })
+      },
       hold: (key, until) => either(shared.hold(key, until), local.hold(key, until)),
       spend: (options) => either(shared.spend(options), local.spend(options)),
       report: (key, remaining, now) => either(shared.report(key, remaining, now), local.report(key, remaining, now))

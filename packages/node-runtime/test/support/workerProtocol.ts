@@ -11,7 +11,6 @@ export interface WorkerConfig {
   readonly rateLimit: {
     readonly requestsPerWindow: number
     readonly window: `${number} millis`
-    readonly margin: `${number} millis`
   }
   /** The Redis store's URL, or `null` for the default in-memory store. */
   readonly redisUrl: string | null

@@ -3,10 +3,9 @@
  * read-modify-write of a window or a budget holds across every process that shares it, and
  * each key it writes gets a time to live, so nothing outlives its use.
  *
- * Times are the callers' clocks (epoch ms), as the `RateLimitStore` interface has them, so a
- * slot answered is a time the caller can sleep until however long the answer took to arrive.
- * Processes on several hosts therefore need their clocks in step (NTP): a host behind by more
- * than the limiter's margin could send early.
+ * Times are the callers' clocks (epoch ms), as the `RateLimitStore` interface has them.
+ * Processes on several hosts need their clocks in step (NTP): a slot is counted until a window
+ * after its answer by the clock of the process that got the answer.
  */
 import { createHash } from "node:crypto"
 
@@ -26,36 +25,54 @@ const script = (name: string, keys: number, lua: string): Script => ({
 })
 
 /**
- * Takes the next slot of a rolling window: an exact sliding log of the last `limit` grant
- * times (a list, oldest first). The slot opens when the `limit`-th latest grant leaves the
- * window, not before the window's hold ends, and never before the latest grant, so the log
- * stays in order even when callers' clocks differ a little.
+ * Admits a request into a rolling window: a sorted set of tickets scored by the time until
+ * which each counts (in flight: admission + lease; answered: answer + window). Tickets whose
+ * time has passed leave first; then a request is admitted when the window is not held and
+ * fewer than `limit` remain. Otherwise the answer is when to ask again: the earliest time a
+ * counted ticket leaves, and no later than a window from now (an answer arriving now frees
+ * its slot then).
  *
- * KEYS: log, hold. ARGV: limit, window (ms), now. Answers the time the slot opens.
+ * KEYS: log, hold, ticket sequence. ARGV: limit, window (ms), lease (ms), now.
+ * Answers { 1, ticket } or { 0, time to ask again }.
  */
-export const take = script(
-  "take",
-  2,
+export const admit = script(
+  "admit",
+  3,
   `
 local limit = tonumber(ARGV[1])
-local window = math.ceil(tonumber(ARGV[2]))
-local now = tonumber(ARGV[3])
-local at = now
+local window = tonumber(ARGV[2])
+local lease = tonumber(ARGV[3])
+local now = tonumber(ARGV[4])
+redis.call("ZREMRANGEBYSCORE", KEYS[1], "-inf", now)
 local held = tonumber(redis.call("GET", KEYS[2]))
-if held and held > at then at = held end
-local length = redis.call("LLEN", KEYS[1])
-if length > 0 then
-  local latest = tonumber(redis.call("LINDEX", KEYS[1], -1))
-  if latest > at then at = latest end
-  if length >= limit then
-    local opens = tonumber(redis.call("LINDEX", KEYS[1], -limit)) + window
-    if opens > at then at = opens end
-  end
+if held and held > now then return { 0, held } end
+if redis.call("ZCARD", KEYS[1]) < limit then
+  local ticket = redis.call("INCR", KEYS[3])
+  local ttl = lease + 2 * window + 1000
+  redis.call("ZADD", KEYS[1], now + lease, ticket)
+  redis.call("PEXPIRE", KEYS[1], ttl)
+  redis.call("PEXPIRE", KEYS[3], ttl)
+  return { 1, ticket }
 end
-redis.call("RPUSH", KEYS[1], string.format("%d", at))
-redis.call("LTRIM", KEYS[1], -limit, -1)
-redis.call("PEXPIRE", KEYS[1], at - now + window + 1000)
-return at
+local earliest = tonumber(redis.call("ZRANGE", KEYS[1], 0, 0, "WITHSCORES")[2])
+local again = now + window
+if earliest < again then again = earliest end
+return { 0, again }
+`
+)
+
+/**
+ * The request of a ticket was answered: it counts until the time given. A ticket that left
+ * already (its lease ran out) stays gone.
+ *
+ * KEYS: log. ARGV: ticket, until.
+ */
+export const release = script(
+  "release",
+  1,
+  `
+redis.call("ZADD", KEYS[1], "XX", ARGV[2], ARGV[1])
+return 0
 `
 )
 

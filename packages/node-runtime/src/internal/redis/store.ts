@@ -8,7 +8,13 @@ import type { Connection } from "./connection.js"
 import * as Scripts from "./scripts.js"
 
 /** Every script the store runs. */
-export const scripts: ReadonlyArray<Scripts.Script> = [Scripts.take, Scripts.hold, Scripts.spend, Scripts.report]
+export const scripts: ReadonlyArray<Scripts.Script> = [
+  Scripts.admit,
+  Scripts.release,
+  Scripts.hold,
+  Scripts.spend,
+  Scripts.report
+]
 
 /** A budget key outlives its day by this much; after midnight it is refilled anyway. */
 const budgetGraceMillis = 60_000
@@ -30,21 +36,34 @@ const numberOf = (value: unknown): number | undefined => {
 }
 
 /**
- * The store. Keys are `<prefix><key>:log` and `<prefix><key>:hold` for a window,
+ * The store. Keys are `<prefix><key>:log`, `<prefix><key>:hold` and `<prefix><key>:seq` for a window,
  * `<prefix><key>:budget` for a daily budget, where `key` is what core passes: a digest of the
  * token, never the token.
  */
 export const make = (connection: Connection, prefix: string): RateLimit.RateLimitStore["Type"] => {
   const keyOf = (key: string, part: string) => `${prefix}${key}:${part}`
   return {
-    take: ({ key, limit, now, windowMillis }) =>
+    admit: ({ key, leaseMillis, limit, now, windowMillis }) =>
       Effect.flatMap(
-        connection.run(Scripts.take, [keyOf(key, "log"), keyOf(key, "hold")], [limit, windowMillis, Math.floor(now)]),
-        (reply) => {
-          const at = numberOf(reply)
-          return at === undefined ? Effect.fail(malformed(connection, Scripts.take, reply)) : Effect.succeed(at)
+        connection.run(
+          Scripts.admit,
+          [keyOf(key, "log"), keyOf(key, "hold"), keyOf(key, "seq")],
+          [limit, Math.ceil(windowMillis), Math.ceil(leaseMillis), Math.floor(now)]
+        ),
+        (reply): Effect.Effect<RateLimit.Admission, RateLimit.RateLimitStoreUnavailable> => {
+          const value = Array.isArray(reply) ? numberOf(reply[1]) : undefined
+          if (value === undefined || (reply as Array<unknown>)[0] !== 0 && (reply as Array<unknown>)[0] !== 1) {
+            return Effect.fail(malformed(connection, Scripts.admit, reply))
+          }
+          return Effect.succeed(
+            (reply as Array<unknown>)[0] === 1
+              ? { _tag: "Admitted", ticket: String(value) }
+              : { _tag: "Wait", until: value }
+          )
         }
       ),
+    release: ({ key, ticket, until }) =>
+      Effect.asVoid(connection.run(Scripts.release, [keyOf(key, "log")], [ticket, Math.ceil(until)])),
     hold: (key, until) =>
       Effect.flatMap(Clock.currentTimeMillis, (now) =>
         until <= now
