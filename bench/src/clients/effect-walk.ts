@@ -1,0 +1,53 @@
+/**
+ * Walks the leads with `streamLeads` over `PipedriveNode.layer` (undici, full Schema
+ * validation), rate limiting off. Optional CPU work per page stands for a consumer that does
+ * something with each page.
+ *
+ *   effect-walk --url U --token T --leads N [--read-ahead 0|1|2] [--work-ms 0] [--limit 500] [--tracer off]
+ *
+ * `--tracer off` (a diagnostic, not a scenario) runs the walk with Effect's tracer disabled.
+ */
+import { Leads } from "@effect-pipedrive/core"
+import { PipedriveNode } from "@effect-pipedrive/node-runtime"
+import { Chunk, Effect, Redacted, Stream } from "effect"
+import { arg, busyWork, intArg, measure, report, requiredArg, touch } from "../lib/protocol.js"
+
+const readAheadOf = (value: number): 0 | 1 | 2 | undefined =>
+  value === 0 || value === 1 || value === 2 ? value : undefined
+
+const url = requiredArg("url")
+const token = requiredArg("token")
+const leads = intArg("leads", 100_000)
+const workMs = intArg("work-ms", 0)
+const limit = intArg("limit", 500)
+const readAhead = readAheadOf(intArg("read-ahead", 1))
+
+const program = Effect.gen(function*() {
+  const service = yield* Leads.Leads
+  const rssBeforeKb = process.memoryUsage().rss / 1024
+  const run = measure()
+  let checksum = 0
+  let pages = 0
+  let count = 0
+  yield* service.streamLeads({ limit }, readAhead === undefined ? {} : { readAhead }).pipe(
+    Stream.take(leads),
+    Stream.runForEachChunk((chunk) =>
+      Effect.sync(() => {
+        for (const lead of chunk) checksum += touch(lead)
+        if (workMs > 0) busyWork(workMs)
+        pages++
+        count += Chunk.size(chunk)
+      })
+    )
+  )
+  return run.stop(count, { pages, checksum, rssBeforeKb })
+})
+
+const layer = PipedriveNode.layer({ apiToken: Redacted.make(token), baseUrl: url, rateLimit: false })
+
+const traced = arg("tracer") === "off" ? Effect.withTracerEnabled(program, false) : program
+
+Effect.runPromise(Effect.provide(traced, layer)).then(report, (error: unknown) => {
+  console.error(error)
+  process.exitCode = 1
+})
