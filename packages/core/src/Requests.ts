@@ -6,6 +6,7 @@
  * @since 0.1.0
  */
 import { Schema } from "effect"
+import { isCalendarDate } from "./internal/dates.js"
 import { DateOnly, EntityId, ExtraFields, LeadValue, Timestamp, VisibleTo } from "./Lead.js"
 
 const optional = <S extends Schema.Schema.Any>(schema: S) => Schema.optionalWith(schema, { exact: true })
@@ -160,11 +161,15 @@ const toSecondsUtc = (timestamp: string): string => {
  *
  * @since 0.1.0
  */
-export const UpdatedSince = Schema.transform(Schema.String, Timestamp, {
-  strict: true,
-  decode: (wire) => wire,
-  encode: toSecondsUtc
-})
+export const UpdatedSince = Schema.transform(
+  Schema.String,
+  Timestamp.pipe(Schema.filter(isCalendarDate, { message: () => "updated_since is not a day of the calendar" })),
+  {
+    strict: true,
+    decode: (wire) => wire,
+    encode: toSecondsUtc
+  }
+)
 
 const query = {
   start: optional(IntFromString(Start)),
