@@ -7,9 +7,8 @@ const source = (path: string) => fileURLToPath(new URL(path, import.meta.url))
 export const shared: ViteUserConfig = {
   resolve: {
     alias: [
-      { find: /^@effect-pipedrive\/core\/testing$/, replacement: source("./packages/core/src/testing.ts") },
-      { find: /^@effect-pipedrive\/core$/, replacement: source("./packages/core/src/index.ts") },
-      { find: /^@effect-pipedrive\/node-runtime$/, replacement: source("./packages/node-runtime/src/index.ts") }
+      { find: /^@effect-pipedrive\/(core|node-runtime)$/, replacement: source("./packages/$1/src/index.ts") },
+      { find: /^@effect-pipedrive\/(core|node-runtime)\/(.+)$/, replacement: source("./packages/$1/src/$2.ts") }
     ]
   },
   test: {

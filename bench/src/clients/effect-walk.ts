@@ -8,7 +8,7 @@
  * `--tracer off` (a diagnostic, not a scenario) runs the walk with Effect's tracer disabled.
  */
 import { Leads } from "@effect-pipedrive/core"
-import { PipedriveNode } from "@effect-pipedrive/node-runtime"
+import * as PipedriveNode from "@effect-pipedrive/node-runtime/PipedriveNode"
 import { Chunk, Effect, Redacted, Stream } from "effect"
 import { arg, busyWork, intArg, measure, report, requiredArg, touch } from "../lib/protocol.js"
 

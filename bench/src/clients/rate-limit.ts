@@ -7,7 +7,7 @@
  */
 import { Leads } from "@effect-pipedrive/core"
 import { PipedriveTest } from "@effect-pipedrive/core/testing"
-import { PipedriveNode } from "@effect-pipedrive/node-runtime"
+import * as PipedriveNode from "@effect-pipedrive/node-runtime/PipedriveNode"
 import { Duration, Effect, Either, Redacted } from "effect"
 import { intArg, measure, report, requiredArg } from "../lib/protocol.js"
 

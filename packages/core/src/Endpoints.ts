@@ -4,7 +4,8 @@
  *
  * @since 0.1.0
  */
-import { Context, Schema } from "effect"
+import * as Context from "effect/Context"
+import * as Schema from "effect/Schema"
 import { Lead, LeadId, LeadSearchItem } from "./Lead.js"
 import { DataEnvelope, ListEnvelope, type Page, SearchEnvelope, toPage } from "./Pagination.js"
 import { AddLead, ListLeadsParams, SearchLeadsParams, UpdateLead } from "./Requests.js"

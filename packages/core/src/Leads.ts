@@ -3,7 +3,10 @@
  *
  * @since 0.1.0
  */
-import { Context, Effect, Layer, type Stream } from "effect"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import type * as Stream from "effect/Stream"
 import * as Endpoints from "./Endpoints.js"
 import type { PipedriveError } from "./Errors.js"
 import { operation } from "./internal/interpreter.js"

@@ -3,7 +3,11 @@
  *
  * @since 0.1.0
  */
-import { Chunk, Effect, Option, Schema, Stream } from "effect"
+import * as Chunk from "effect/Chunk"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
+import * as Stream from "effect/Stream"
 
 /**
  * The pagination block of a list or search response.

@@ -11,7 +11,11 @@
  * @since 0.1.0
  */
 import * as HttpClient from "@effect/platform/HttpClient"
-import { Context, Effect, Layer, Option, Redacted } from "effect"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
 import * as directory from "./internal/fake/directory.js"
 import * as faults from "./internal/fake/faults.js"
 import type * as limits from "./internal/fake/limits.js"

@@ -7,7 +7,15 @@
  * @since 0.1.0
  */
 import type * as Headers from "@effect/platform/Headers"
-import { Clock, Context, Deferred, Duration, Effect, Exit, FiberId, Layer, Schema } from "effect"
+import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
+import * as Deferred from "effect/Deferred"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as FiberId from "effect/FiberId"
+import * as Layer from "effect/Layer"
+import * as Schema from "effect/Schema"
 import type { Operation, Window } from "./Endpoints.js"
 import { DailyBudgetExhausted, RateLimitStoreError } from "./Errors.js"
 import { nextMidnightUtc, readRateLimitHeaders } from "./internal/headers.js"

@@ -6,7 +6,10 @@
  *
  * @since 0.1.0
  */
-import { Clock, Duration, Effect, Random } from "effect"
+import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Random from "effect/Random"
 import { type PipedriveError, withAttempts } from "./Errors.js"
 
 /**

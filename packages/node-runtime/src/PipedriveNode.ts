@@ -8,7 +8,8 @@
 import type * as HttpClient from "@effect/platform/HttpClient"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { Leads, PipedriveClient } from "@effect-pipedrive/core"
-import { type ConfigError, Layer } from "effect"
+import type * as ConfigError from "effect/ConfigError"
+import * as Layer from "effect/Layer"
 
 /**
  * What the layers provide.

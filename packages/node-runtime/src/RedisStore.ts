@@ -29,7 +29,11 @@
  * @since 0.1.0
  */
 import { RateLimit } from "@effect-pipedrive/core"
-import { Duration, Effect, Layer, type Redacted, type Scope } from "effect"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import type * as Redacted from "effect/Redacted"
+import type * as Scope from "effect/Scope"
 import type { RedisOptions } from "ioredis"
 import { withLocalFallback } from "./internal/localFallback.js"
 import { connect } from "./internal/redis/connection.js"

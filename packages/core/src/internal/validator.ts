@@ -1,4 +1,6 @@
-import { Option, Schema, SchemaAST as AST } from "effect"
+import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
+import * as AST from "effect/SchemaAST"
 
 /**
  * A predicate compiled once from a schema whose decoded form equals its wire form (no

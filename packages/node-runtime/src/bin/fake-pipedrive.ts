@@ -13,7 +13,8 @@
  */
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { PipedriveTest } from "@effect-pipedrive/core/testing"
-import { Console, Effect } from "effect"
+import * as Console from "effect/Console"
+import * as Effect from "effect/Effect"
 import * as Readline from "node:readline"
 import { parseArgs } from "node:util"
 import * as FakePipedriveServer from "../FakePipedriveServer.js"

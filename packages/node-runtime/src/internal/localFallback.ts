@@ -5,7 +5,8 @@
  * is logged once each way, not per request.
  */
 import { RateLimit } from "@effect-pipedrive/core"
-import { Clock, Effect } from "effect"
+import * as Clock from "effect/Clock"
+import * as Effect from "effect/Effect"
 
 /** While the shared store is down, calls go straight to the local one for this long before it is tried again. */
 const probeIntervalMillis = 1000

@@ -1,4 +1,4 @@
-import { Data } from "effect"
+import * as Data from "effect/Data"
 import type * as Endpoints from "../../Endpoints.js"
 import type { Rng } from "./random.js"
 

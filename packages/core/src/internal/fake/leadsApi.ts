@@ -1,4 +1,4 @@
-import { Either } from "effect"
+import * as Either from "effect/Either"
 import { isCustomFieldKey, type Lead } from "../../Lead.js"
 import { type Directory, permittedUsers, tokenUserId } from "./directory.js"
 import type { EndpointName } from "./faults.js"

@@ -1,4 +1,4 @@
-import { Either } from "effect"
+import * as Either from "effect/Either"
 import type { Lead } from "../../Lead.js"
 import type { Entry } from "./store.js"
 

@@ -1,4 +1,4 @@
-import { Either } from "effect"
+import * as Either from "effect/Either"
 import { isCustomFieldKey } from "../../Lead.js"
 import type { Directory } from "./directory.js"
 

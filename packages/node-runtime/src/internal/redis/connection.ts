@@ -5,7 +5,10 @@
  * timeout on every call in case a promise never settles.
  */
 import { RateLimit } from "@effect-pipedrive/core"
-import { Duration, Effect, Redacted, type Scope } from "effect"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Redacted from "effect/Redacted"
+import type * as Scope from "effect/Scope"
 import { Redis, type RedisOptions } from "ioredis"
 import type { Script } from "./scripts.js"
 

@@ -3,7 +3,8 @@
  * `RateLimit.makeMemoryStore`), with the state in Redis and every update a script.
  */
 import { RateLimit } from "@effect-pipedrive/core"
-import { Clock, Effect } from "effect"
+import * as Clock from "effect/Clock"
+import * as Effect from "effect/Effect"
 import type { Connection } from "./connection.js"
 import * as Scripts from "./scripts.js"
 
