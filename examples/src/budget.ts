@@ -13,8 +13,7 @@
 import { Endpoints, type Errors, Leads, type RateLimit } from "@effect-pipedrive/core"
 import { FakePipedriveServer, PipedriveNode } from "@effect-pipedrive/node-runtime"
 import { Clock, ConfigError, Console, Effect } from "effect"
-import { parseArgs } from "node:util"
-import { cliArgs, CliFailure, intFlag, isMain, runMain, usageError } from "./internal/cli.js"
+import { CliFailure, intFlag, isMain, parseFlags, runMain } from "./internal/cli.js"
 import * as Format from "./internal/format.js"
 import { configFailure, overFakeServer } from "./internal/target.js"
 
@@ -95,21 +94,13 @@ export const showBudget = (calls: number): Effect.Effect<number, Errors.Pipedriv
 const usage = "usage: budget [--calls 40] [--leads 200] [--rate-limit 10] [--daily-tokens 600] [--real]"
 
 const main = Effect.gen(function*() {
-  const { values } = yield* Effect.try({
-    try: () =>
-      parseArgs({
-        args: cliArgs(),
-        options: {
-          calls: { type: "string" },
-          leads: { type: "string" },
-          "rate-limit": { type: "string" },
-          "daily-tokens": { type: "string" },
-          real: { type: "boolean" }
-        },
-        strict: true
-      }),
-    catch: usageError(usage)
-  })
+  const values = yield* parseFlags({
+      calls: { type: "string" },
+      leads: { type: "string" },
+      "rate-limit": { type: "string" },
+      "daily-tokens": { type: "string" },
+      real: { type: "boolean" }
+    }, usage)
   const calls = yield* intFlag("calls", values.calls, 40, usage)
   const leadCount = yield* intFlag("leads", values.leads, 200, usage)
   const requestsPerWindow = yield* intFlag("rate-limit", values["rate-limit"], 10, usage, 1)

@@ -33,8 +33,7 @@ import {
   Schedule,
   Stream
 } from "effect"
-import { parseArgs } from "node:util"
-import { cliArgs, CliFailure, intFlag, isMain, runMain, usageError } from "./internal/cli.js"
+import { CliFailure, intFlag, isMain, parseFlags, runMain } from "./internal/cli.js"
 import * as Format from "./internal/format.js"
 import { configFailure } from "./internal/target.js"
 
@@ -296,15 +295,7 @@ export const formatSteps = (steps: ReadonlyArray<Step>, indent = "  "): string =
 const usage = "usage: compose [--organization-id N] [--read-only]"
 
 const main = Effect.gen(function*() {
-  const { values } = yield* Effect.try({
-    try: () =>
-      parseArgs({
-        args: cliArgs(),
-        options: { "organization-id": { type: "string" }, "read-only": { type: "boolean" } },
-        strict: true
-      }),
-    catch: usageError(usage)
-  })
+  const values = yield* parseFlags({ "organization-id": { type: "string" }, "read-only": { type: "boolean" } }, usage)
   const organizationId = values["organization-id"] === undefined
     ? undefined
     : yield* intFlag("organization-id", values["organization-id"], 0, usage, 1)

@@ -15,7 +15,6 @@ import * as HttpClient from "@effect/platform/HttpClient"
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import { Clock, ConfigError, Console, Effect, Either } from "effect"
 import * as Path from "node:path"
-import { parseArgs } from "node:util"
 import {
   compose,
   type ComposeReport,
@@ -26,7 +25,7 @@ import {
   type NoOrganization
 } from "./compose.js"
 import { exportLeads } from "./export.js"
-import { cliArgs, CliFailure, intFlag, isMain, runMain, usageError } from "./internal/cli.js"
+import { CliFailure, intFlag, isMain, parseFlags, runMain } from "./internal/cli.js"
 import * as Format from "./internal/format.js"
 import * as Ndjson from "./internal/ndjson.js"
 import * as Progress from "./internal/progress.js"
@@ -131,20 +130,12 @@ const summary = (
 const usage = "usage: demo [--leads 5000] [--out FILE] [--rate-limit 100] [--write (against real Pipedrive)]"
 
 const main = Effect.gen(function*() {
-  const { values } = yield* Effect.try({
-    try: () =>
-      parseArgs({
-        args: cliArgs(),
-        options: {
-          leads: { type: "string" },
-          out: { type: "string" },
-          "rate-limit": { type: "string" },
-          write: { type: "boolean" }
-        },
-        strict: true
-      }),
-    catch: usageError(usage)
-  })
+  const values = yield* parseFlags({
+      leads: { type: "string" },
+      out: { type: "string" },
+      "rate-limit": { type: "string" },
+      write: { type: "boolean" }
+    }, usage)
   const leadCount = yield* intFlag("leads", values.leads, 5000, usage)
   const requestsPerWindow = yield* intFlag("rate-limit", values["rate-limit"], 100, usage, 1)
   const fs = yield* FileSystem.FileSystem

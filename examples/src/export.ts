@@ -18,8 +18,7 @@ import { Lead, Leads } from "@effect-pipedrive/core"
 import { PipedriveNode } from "@effect-pipedrive/node-runtime"
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import { Cause, Chunk, ConfigError, Console, DateTime, Effect, Exit, Layer, Schema, Stream } from "effect"
-import { parseArgs } from "node:util"
-import { cliArgs, CliFailure, intFlag, isMain, runMain, usageError } from "./internal/cli.js"
+import { CliFailure, intFlag, isMain, parseFlags, runMain } from "./internal/cli.js"
 import * as Format from "./internal/format.js"
 import * as Ndjson from "./internal/ndjson.js"
 import * as Progress from "./internal/progress.js"
@@ -70,22 +69,14 @@ const usage = "usage: export [--out FILE] [--since ISO-TIME] [--include-archived
   "[--progress-every PAGES] [--progress-seconds SECONDS]"
 
 const main = Effect.gen(function*() {
-  const { values } = yield* Effect.try({
-    try: () =>
-      parseArgs({
-        args: cliArgs(),
-        options: {
-          out: { type: "string" },
-          since: { type: "string" },
-          "include-archived": { type: "boolean" },
-          "page-size": { type: "string" },
-          "progress-every": { type: "string" },
-          "progress-seconds": { type: "string" }
-        },
-        strict: true
-      }),
-    catch: usageError(usage)
-  })
+  const values = yield* parseFlags({
+      out: { type: "string" },
+      since: { type: "string" },
+      "include-archived": { type: "boolean" },
+      "page-size": { type: "string" },
+      "progress-every": { type: "string" },
+      "progress-seconds": { type: "string" }
+    }, usage)
   if (values.since !== undefined && !isTime(values.since)) {
     return yield* new CliFailure({
       message: `--since must be an ISO-8601 time such as 2025-06-01T00:00:00Z (or a date), got ${

@@ -14,8 +14,7 @@ import { type Errors, Leads } from "@effect-pipedrive/core"
 import { PipedriveTest } from "@effect-pipedrive/core/testing"
 import { PipedriveNode } from "@effect-pipedrive/node-runtime"
 import { Clock, ConfigError, Console, Effect, Stream } from "effect"
-import { parseArgs } from "node:util"
-import { cliArgs, CliFailure, intFlag, isMain, runMain, usageError } from "./internal/cli.js"
+import { CliFailure, intFlag, isMain, parseFlags, runMain } from "./internal/cli.js"
 import * as Format from "./internal/format.js"
 import { configFailure } from "./internal/target.js"
 
@@ -117,20 +116,12 @@ const recentLeads = (count: number) =>
 const usage = "usage: testing [--days 180] [--leads 200] [--real [--write]]"
 
 const main = Effect.gen(function*() {
-  const { values } = yield* Effect.try({
-    try: () =>
-      parseArgs({
-        args: cliArgs(),
-        options: {
-          days: { type: "string" },
-          leads: { type: "string" },
-          real: { type: "boolean" },
-          write: { type: "boolean" }
-        },
-        strict: true
-      }),
-    catch: usageError(usage)
-  })
+  const values = yield* parseFlags({
+      days: { type: "string" },
+      leads: { type: "string" },
+      real: { type: "boolean" },
+      write: { type: "boolean" }
+    }, usage)
   const olderThanDays = yield* intFlag("days", values.days, 180, usage, 1)
   const seeded = yield* intFlag("leads", values.leads, 200, usage)
   const real = values.real === true

@@ -7,6 +7,7 @@ import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Cause, Console, Data, Effect, Exit, Option } from "effect"
 import { realpathSync } from "node:fs"
 import { fileURLToPath } from "node:url"
+import { parseArgs, type ParseArgsConfig } from "node:util"
 
 /**
  * A failure already put into words for the person at the terminal: its message is printed
@@ -34,9 +35,19 @@ export const cliArgs = (): Array<string> => {
   return args[0] === "--" ? args.slice(1) : args
 }
 
-/** For `parseArgs`' `catch`: the parser's complaint and the usage line, exit code 2. */
-export const usageError = (usage: string) => (error: unknown): CliFailure =>
+/** The parser's complaint and the usage line, exit code 2. */
+const usageError = (usage: string) => (error: unknown): CliFailure =>
   new CliFailure({ message: `${error instanceof Error ? error.message : String(error)}\n${usage}`, exitCode: 2 })
+
+/** The flags given to the script (strictly: an unknown one is a usage error). */
+export const parseFlags = <const O extends NonNullable<ParseArgsConfig["options"]>>(
+  options: O,
+  usage: string
+): Effect.Effect<ReturnType<typeof parseArgs<{ options: O; strict: true }>>["values"], CliFailure> =>
+  Effect.try({
+    try: () => parseArgs({ args: cliArgs(), options, strict: true }).values,
+    catch: usageError(usage)
+  })
 
 /** A whole number flag of at least `min`, or `fallback` when the flag is absent. */
 export const intFlag = (

@@ -116,8 +116,22 @@ export const baseUrlOf = (location: Location): Either.Either<string, ConfigError
     ))
 }
 
-const withTokenHeader = (names: ReadonlyArray<string | RegExp>): ReadonlyArray<string | RegExp> =>
-  names.includes(apiTokenHeader) ? names : [...names, apiTokenHeader]
+/**
+ * The redacted header names with the token header added: the same array for the same input,
+ * so the fiber reference is not changed (nor compared element by element) on every request.
+ */
+const withTokenHeader = (() => {
+  let seen: ReadonlyArray<string | RegExp> | undefined
+  let extended: ReadonlyArray<string | RegExp> = []
+  return (names: ReadonlyArray<string | RegExp>): ReadonlyArray<string | RegExp> => {
+    if (names.includes(apiTokenHeader)) return names
+    if (names !== seen) {
+      seen = names
+      extended = [...names, apiTokenHeader]
+    }
+    return extended
+  }
+})()
 
 const limitsOf = (options: Options): RateLimit.Limits | undefined => {
   if (options.rateLimit === false) return undefined

@@ -18,6 +18,7 @@ import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
 import type { Operation, Window } from "./Endpoints.js"
 import { DailyBudgetExhausted, RateLimitStoreError } from "./Errors.js"
+import { CountedWindow } from "./internal/countedWindow.js"
 import { nextMidnightUtc, readRateLimitHeaders } from "./internal/headers.js"
 
 /**
@@ -155,25 +156,19 @@ export class RateLimitStore extends Context.Tag("@effect-pipedrive/core/RateLimi
   readonly report: (key: string, remaining: number, now: number) => Effect.Effect<void, RateLimitStoreUnavailable>
 }>() {}
 
-interface WindowState {
-  /** Until when each admitted request counts, by ticket. */
-  readonly counted: Map<string, number>
-  heldUntil: number
-}
-
 /**
  * A store in this process's memory.
  *
  * @since 0.1.0
  */
 export const makeMemoryStore = (): RateLimitStore["Type"] => {
-  const windows = new Map<string, WindowState>()
+  const windows = new Map<string, CountedWindow>()
   const budgets = new Map<string, { remaining: number | undefined; resetAt: number }>()
   let tickets = 0
   const windowOf = (key: string) => {
     let window = windows.get(key)
     if (window === undefined) {
-      window = { counted: new Map(), heldUntil: -Infinity }
+      window = new CountedWindow()
       windows.set(key, window)
     }
     return window
@@ -183,20 +178,15 @@ export const makeMemoryStore = (): RateLimitStore["Type"] => {
       Effect.sync((): Admission => {
         const window = windowOf(key)
         if (now < window.heldUntil) return { _tag: "Wait", until: window.heldUntil }
-        let earliest = now + windowMillis
-        for (const [ticket, until] of window.counted) {
-          if (until <= now) window.counted.delete(ticket)
-          else if (until < earliest) earliest = until
-        }
-        if (window.counted.size >= limit) return { _tag: "Wait", until: earliest }
+        const earliest = window.purge(now)
+        if (window.size >= limit) return { _tag: "Wait", until: Math.min(earliest ?? Infinity, now + windowMillis) }
         const ticket = String(++tickets)
-        window.counted.set(ticket, now + leaseMillis)
+        window.count(ticket, now + leaseMillis)
         return { _tag: "Admitted", ticket }
       }),
     release: ({ key, ticket, until }) =>
       Effect.sync(() => {
-        const counted = windowOf(key).counted
-        if (counted.has(ticket)) counted.set(ticket, until)
+        windowOf(key).recount(ticket, until)
       }),
     hold: (key, until) =>
       Effect.sync(() => {

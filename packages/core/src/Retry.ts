@@ -109,7 +109,10 @@ export const retrying = (options: Options | undefined) => {
     Effect.flatMap(Clock.currentTimeMillis, (startedAt) => {
       const run = (n: number): Effect.Effect<A, PipedriveError, R> =>
         attempt.pipe(
-          Effect.withSpan(`Pipedrive.${request.operation}.attempt`, { attributes: { "pipedrive.attempt": n } }),
+          Effect.withSpan(`Pipedrive.${request.operation}.attempt`, {
+            attributes: { "pipedrive.attempt": n },
+            captureStackTrace: false
+          }),
           Effect.tap(() => Effect.annotateCurrentSpan("pipedrive.attempts", n)),
           Effect.catchAll((error) => {
             const giveUp = Effect.zipRight(

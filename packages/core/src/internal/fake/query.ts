@@ -1,5 +1,7 @@
 import * as Either from "effect/Either"
+import * as Schema from "effect/Schema"
 import type { Lead } from "../../Lead.js"
+import { SortField } from "../../Requests.js"
 import type { Entry } from "./store.js"
 
 /**
@@ -54,19 +56,7 @@ export const paginate = <A>(items: ReadonlyArray<A>, { limit, start }: PageReque
   }
 }
 
-const sortFields = [
-  "id",
-  "title",
-  "owner_id",
-  "creator_id",
-  "was_seen",
-  "expected_close_date",
-  "next_activity_id",
-  "add_time",
-  "update_time"
-] as const
-type SortField = typeof sortFields[number]
-const isSortField = (field: string): field is SortField => (sortFields as ReadonlyArray<string>).includes(field)
+const isSortField = Schema.is(SortField)
 
 interface SortKey {
   readonly field: SortField
@@ -96,7 +86,7 @@ const parseSort = (raw: string | undefined): Either.Either<ReadonlyArray<SortKey
   for (const part of raw.split(",")) {
     const match = /^\s*([a-z_]+)(?:\s+(asc|desc))?\s*$/i.exec(part)
     if (match === null || !isSortField(match[1]!)) {
-      return Either.left(`"sort" must be field names from [${sortFields.join(", ")}], each with ASC or DESC`)
+      return Either.left(`"sort" must be field names from [${SortField.literals.join(", ")}], each with ASC or DESC`)
     }
     keys.push({ field: match[1], descending: match[2]?.toLowerCase() === "desc" })
   }
