@@ -150,14 +150,22 @@ const limitsOf = (options: Options): RateLimit.Limits | undefined => {
 
 /**
  * What a store from context counts this token's limits under: a digest, never the token
- * itself. A store of the client's own needs no key.
+ * itself. A store of the client's own needs no key. On Node (and runtimes with its built-in
+ * modules) the digest is computed at once; elsewhere through Web Crypto, which answers later
+ * — on Node that would make building the layer wait on a promise outside Effect's clock.
  */
-const tokenKey = (token: Redacted.Redacted) =>
-  Effect.promise(() => crypto.subtle.digest("SHA-256", new TextEncoder().encode(Redacted.value(token)))).pipe(
-    Effect.map((digest) =>
-      `pipedrive:${Array.from(new Uint8Array(digest).slice(0, 16), (b) => b.toString(16).padStart(2, "0")).join("")}`
+const tokenKey = (token: Redacted.Redacted): Effect.Effect<string> => {
+  const secret = Redacted.value(token)
+  const hex = (bytes: Uint8Array) =>
+    `pipedrive:${Array.from(bytes.slice(0, 16), (b) => b.toString(16).padStart(2, "0")).join("")}`
+  const nodeCrypto = globalThis.process?.getBuiltinModule?.("node:crypto")
+  return nodeCrypto !== undefined
+    ? Effect.sync(() => hex(nodeCrypto.createHash("sha256").update(secret).digest()))
+    : Effect.map(
+      Effect.promise(() => crypto.subtle.digest("SHA-256", new TextEncoder().encode(secret))),
+      (digest) => hex(new Uint8Array(digest))
     )
-  )
+}
 
 /**
  * Builds the client over the `HttpClient` in context. Rate limits are counted in the

@@ -143,17 +143,24 @@ export class RateLimitStore extends Context.Tag("@effect-pipedrive/core/RateLimi
   /** Keeps the window `key` closed until `until`. */
   readonly hold: (key: string, until: number) => Effect.Effect<void, RateLimitStoreUnavailable>
   /**
-   * Spends `cost` tokens of the daily budget `key` (refilled to `limit` at midnight UTC when a
-   * limit is configured); answers what is left, or `spent: false` when fewer than `cost` were.
+   * Spends `cost` tokens of the daily budget `key`; answers what is left, or `spent: false`
+   * when fewer than `cost` were. A budget whose day ended (at `now`) starts again at `limit`
+   * (unknown without one) and lasts until `resetAt`.
    */
   readonly spend: (options: {
     readonly key: string
     readonly cost: number
     readonly limit: number | undefined
     readonly now: number
+    readonly resetAt: number
   }) => Effect.Effect<{ readonly spent: boolean; readonly remaining: number | undefined }, RateLimitStoreUnavailable>
-  /** Sets the tokens left in the daily budget `key` to what Pipedrive reported. */
-  readonly report: (key: string, remaining: number, now: number) => Effect.Effect<void, RateLimitStoreUnavailable>
+  /** Sets the tokens left in the daily budget `key`, as Pipedrive reported them, until `resetAt`. */
+  readonly report: (options: {
+    readonly key: string
+    readonly remaining: number
+    readonly now: number
+    readonly resetAt: number
+  }) => Effect.Effect<void, RateLimitStoreUnavailable>
 }>() {}
 
 /**
@@ -193,11 +200,11 @@ export const makeMemoryStore = (): RateLimitStore["Type"] => {
         const window = windowOf(key)
         window.heldUntil = Math.max(window.heldUntil, until)
       }),
-    spend: ({ cost, key, limit, now }) =>
+    spend: ({ cost, key, limit, now, resetAt }) =>
       Effect.sync(() => {
         let budget = budgets.get(key)
         if (budget === undefined || now >= budget.resetAt) {
-          budget = { remaining: limit, resetAt: nextMidnightUtc(now).getTime() }
+          budget = { remaining: limit, resetAt }
           budgets.set(key, budget)
         }
         if (budget.remaining === undefined) return { spent: true, remaining: undefined }
@@ -205,9 +212,9 @@ export const makeMemoryStore = (): RateLimitStore["Type"] => {
         budget.remaining -= cost
         return { spent: true, remaining: budget.remaining }
       }),
-    report: (key, remaining, now) =>
+    report: ({ key, remaining, resetAt }) =>
       Effect.sync(() => {
-        budgets.set(key, { remaining, resetAt: nextMidnightUtc(now).getTime() })
+        budgets.set(key, { remaining, resetAt })
       })
   }
 }
@@ -310,7 +317,13 @@ export const makeLimiter = (options: {
   const spend = (operation: Operation, path: string) =>
     Effect.flatMap(Clock.currentTimeMillis, (now) =>
       Effect.flatMap(
-        store.spend({ key: dailyKey, cost: operation.cost, limit: limits.dailyTokens, now }),
+        store.spend({
+          key: dailyKey,
+          cost: operation.cost,
+          limit: limits.dailyTokens,
+          now,
+          resetAt: nextMidnightUtc(now).getTime()
+        }),
         ({ remaining, spent }) => {
           info = { ...info, dailyRemaining: remaining }
           return spent ? Effect.void : Effect.fail(
@@ -386,7 +399,12 @@ export const makeLimiter = (options: {
               Effect.zipRight(store.hold(keys[window], now + holdMillis))
             )
             : Effect.void,
-          seen.dailyRemaining === undefined ? Effect.void : store.report(dailyKey, seen.dailyRemaining, now)
+          seen.dailyRemaining === undefined ? Effect.void : store.report({
+            key: dailyKey,
+            remaining: seen.dailyRemaining,
+            now,
+            resetAt: nextMidnightUtc(now).getTime()
+          })
         )
       }),
     pause: (window, millis) =>

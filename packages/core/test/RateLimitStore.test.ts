@@ -21,7 +21,7 @@ const recordingStore = () => {
     release: (options) => Effect.zipRight(Effect.sync(() => keys.add(options.key)), inner.release(options)),
     hold: (key, until) => Effect.zipRight(Effect.sync(() => keys.add(key)), inner.hold(key, until)),
     spend: (options) => Effect.zipRight(Effect.sync(() => keys.add(options.key)), inner.spend(options)),
-    report: (key, remaining, now) => Effect.zipRight(Effect.sync(() => keys.add(key)), inner.report(key, remaining, now))
+    report: (options) => Effect.zipRight(Effect.sync(() => keys.add(options.key)), inner.report(options))
   }
   return { store, keys }
 }

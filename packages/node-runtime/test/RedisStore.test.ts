@@ -124,20 +124,28 @@ describe("RedisStore: daily budget", () => {
     Effect.gen(function*() {
       const redis = yield* startRedis
       const store = yield* storeOn(redis)
+      // The caller says when the day ends: midnight UTC after `now`.
+      const midnightAfter = (now: number) => {
+        const date = new Date(now)
+        return Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate() + 1)
+      }
       const spend = (cost: number, now = evening, limit: number | undefined = 10, key = "p:daily") =>
-        store.spend({ key, cost, limit, now })
-      const unlimited = (cost: number) => store.spend({ key: "q:daily", cost, limit: undefined, now: evening })
+        store.spend({ key, cost, limit, now, resetAt: midnightAfter(now) })
+      const unlimited = (cost: number) =>
+        store.spend({ key: "q:daily", cost, limit: undefined, now: evening, resetAt: midnightAfter(evening) })
+      const report = (key: string, remaining: number, now: number) =>
+        store.report({ key, remaining, now, resetAt: midnightAfter(now) })
 
       expect(yield* spend(4)).toEqual({ spent: true, remaining: 6 })
       expect(yield* spend(4)).toEqual({ spent: true, remaining: 2 })
       expect(yield* spend(4)).toEqual({ spent: false, remaining: 2 })
       expect(yield* spend(4, nextDay)).toEqual({ spent: true, remaining: 6 })
-      yield* store.report("p:daily", 7, nextDay)
+      yield* report("p:daily", 7, nextDay)
       expect(yield* spend(3, nextDay)).toEqual({ spent: true, remaining: 4 })
 
       // No configured limit: unknown (and not enforced) until Pipedrive reports one.
       expect(yield* unlimited(1)).toEqual({ spent: true, remaining: undefined })
-      yield* store.report("q:daily", 5, evening)
+      yield* report("q:daily", 5, evening)
       expect(yield* unlimited(2)).toEqual({ spent: true, remaining: 3 })
       expect(yield* unlimited(4)).toEqual({ spent: false, remaining: 3 })
 
@@ -154,7 +162,7 @@ describe("RedisStore: daily budget", () => {
       const stores = yield* Effect.all([storeOn(redis), storeOn(redis)])
       const results = yield* Effect.forEach(
         Arr.range(1, 200),
-        (n) => stores[n % 2]!.spend({ key: "r:daily", cost: 1, limit: 150, now: evening }),
+        (n) => stores[n % 2]!.spend({ key: "r:daily", cost: 1, limit: 150, now: evening, resetAt: nextDay }),
         { concurrency: "unbounded" }
       )
       expect(results.filter((result) => result.spent)).toHaveLength(150)

@@ -74,6 +74,6 @@ export const withLocalFallback = (
       },
       hold: (key, until) => either(shared.hold(key, until), local.hold(key, until)),
       spend: (options) => either(shared.spend(options), local.spend(options)),
-      report: (key, remaining, now) => either(shared.report(key, remaining, now), local.report(key, remaining, now))
+      report: (options) => either(shared.report(options), local.report(options))
     }
   })

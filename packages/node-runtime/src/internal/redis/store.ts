@@ -20,11 +20,6 @@ export const scripts: ReadonlyArray<Scripts.Script> = [
 /** A budget key outlives its day by this much; after midnight it is refilled anyway. */
 const budgetGraceMillis = 60_000
 
-const nextMidnightUtc = (now: number): number => {
-  const date = new Date(now)
-  return Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate() + 1)
-}
-
 const malformed = (connection: Connection, script: Scripts.Script, reply: unknown) =>
   new RateLimit.RateLimitStoreUnavailable({
     reason: `${connection.target}: unexpected reply to ${script.name}: ${JSON.stringify(reply)}`
@@ -70,9 +65,8 @@ export const make = (connection: Connection, prefix: string): RateLimit.RateLimi
         until <= now
           ? Effect.void
           : Effect.asVoid(connection.run(Scripts.hold, [keyOf(key, "hold")], [Math.ceil(until), now]))),
-    spend: ({ cost, key, limit, now }) => {
-      const resetAt = nextMidnightUtc(now)
-      return Effect.flatMap(
+    spend: ({ cost, key, limit, now, resetAt }) =>
+      Effect.flatMap(
         connection.run(
           Scripts.spend,
           [keyOf(key, "budget")],
@@ -88,13 +82,10 @@ export const make = (connection: Connection, prefix: string): RateLimit.RateLimi
           }
           return Effect.succeed({ spent: reply[0] === 1, remaining })
         }
-      )
-    },
-    report: (key, remaining, now) => {
-      const resetAt = nextMidnightUtc(now)
-      return Effect.asVoid(
+      ),
+    report: ({ key, now, remaining, resetAt }) =>
+      Effect.asVoid(
         connection.run(Scripts.report, [keyOf(key, "budget")], [remaining, resetAt, resetAt - now + budgetGraceMillis])
       )
-    }
   }
 }
