@@ -9,45 +9,32 @@
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as Effect from "effect/Effect"
-import { intArg, measure, report, requiredArg, touch } from "../lib/protocol.js"
+import { intArg, report, requiredArg } from "../lib/protocol.js"
+import { makeWalk, type RawPage } from "../lib/walk.js"
 
 interface ListBody {
-  readonly data: ReadonlyArray<{ readonly id: string; readonly title: string }> | null
-  readonly additional_data?: {
-    readonly pagination?: { readonly more_items_in_collection: boolean; readonly next_start?: number }
-  }
+  readonly data: RawPage["leads"]
+  readonly additional_data?: { readonly pagination?: RawPage["pagination"] }
 }
 
 const url = requiredArg("url")
 const token = requiredArg("token")
 const leads = intArg("leads", 100_000)
 const limit = intArg("limit", 500)
-const maxPages = Math.ceil(leads / limit) + 1
 
 const walk = Effect.gen(function*() {
   const client = (yield* HttpClient.HttpClient).pipe(HttpClient.filterStatusOk)
-  const run = measure()
-  let start = 0
-  let count = 0
-  let checksum = 0
-  let pages = 0
-  while (pages < maxPages && count < leads) {
+  const pages = makeWalk(leads, limit)
+  let start: number | undefined = 0
+  while (start !== undefined) {
     const response = yield* client.get(`${url}/leads`, {
       urlParams: { start, limit },
       headers: { "x-api-token": token, accept: "application/json" }
     })
     const body = (yield* response.json) as ListBody
-    pages++
-    for (const lead of body.data ?? []) {
-      if (count === leads) break
-      checksum += touch(lead)
-      count++
-    }
-    const pagination = body.additional_data?.pagination
-    if (pagination?.more_items_in_collection !== true) break
-    start = pagination.next_start ?? start + limit
+    start = pages.take({ leads: body.data, pagination: body.additional_data?.pagination }, start)
   }
-  return run.stop(count, { pages, checksum })
+  return pages.stop()
 })
 
 Effect.runPromise(Effect.provide(walk, NodeHttpClient.layerUndici)).then(report, (error: unknown) => {

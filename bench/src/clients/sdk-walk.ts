@@ -6,46 +6,30 @@
  *   sdk-walk --url U --token T --leads N [--limit 500]
  */
 import { Configuration, LeadsApi } from "pipedrive/v1"
-import { intArg, measure, report, requiredArg, touch } from "../lib/protocol.js"
+import { intArg, report, requiredArg } from "../lib/protocol.js"
+import { makeWalk, type RawPage } from "../lib/walk.js"
 
-interface Pagination {
-  readonly more_items_in_collection?: boolean
-  readonly next_start?: number
-}
-
-const paginationOf = (additional: unknown): Pagination | undefined => {
+const paginationOf = (additional: unknown): RawPage["pagination"] => {
   if (typeof additional !== "object" || additional === null) return undefined
-  const nested = (additional as { readonly pagination?: Pagination }).pagination
-  return nested ?? (additional as Pagination)
+  const nested = (additional as { readonly pagination?: RawPage["pagination"] }).pagination
+  return nested ?? (additional as RawPage["pagination"])
 }
 
 const url = requiredArg("url")
 const token = requiredArg("token")
 const leads = intArg("leads", 100_000)
 const limit = intArg("limit", 500)
-const maxPages = Math.ceil(leads / limit) + 1
 
 const api = new LeadsApi(new Configuration({ apiKey: token, basePath: url }))
 
 const walk = async () => {
-  const run = measure()
-  let start = 0
-  let count = 0
-  let checksum = 0
-  let pages = 0
-  while (pages < maxPages && count < leads) {
+  const pages = makeWalk(leads, limit)
+  let start: number | undefined = 0
+  while (start !== undefined) {
     const response = await api.getLeads({ start, limit })
-    pages++
-    for (const lead of response.data ?? []) {
-      if (count === leads) break
-      checksum += touch({ id: lead.id ?? "", title: lead.title ?? "" })
-      count++
-    }
-    const pagination = paginationOf(response.additional_data)
-    if (pagination?.more_items_in_collection !== true) break
-    start = pagination.next_start ?? start + limit
+    start = pages.take({ leads: response.data, pagination: paginationOf(response.additional_data) }, start)
   }
-  return run.stop(count, { pages, checksum })
+  return pages.stop()
 }
 
 walk().then(report, (error: unknown) => {
