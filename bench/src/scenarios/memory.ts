@@ -42,11 +42,11 @@ export const run = (context: Context): Promise<ScenarioReport> =>
       title: "Memory: peak RSS of the client walking 20,000 then 200,000 leads (streamLeads, default read-ahead)",
       setup: `maxRSS from process.resourceUsage() at exit; client runtime: ${context.runtime}`,
       rows: [
-        ...variants.map(({ client, key, leads }) => ({
+        ...variants.map(({ client, leads }) => ({
           label: `${client.label}, ${leads.toLocaleString("en-US")} leads: peak RSS`,
           unit: "MB",
           median: median(peak(client.key, leads)),
-          runs: results[key]!.map((r) => r.maxRssKb / 1024)
+          runs: peak(client.key, leads)
         })),
         {
           label: "streamLeads: RSS once loaded, before walking",

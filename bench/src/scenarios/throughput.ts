@@ -68,7 +68,7 @@ export const run = (context: Context): Promise<ScenarioReport> =>
       ],
       notes: [
         "client CPU is user + system time of the client process over the walk (all its threads: GC helpers included)",
-        "d is no target: the same walk written directly on HttpClient over undici (what PipedriveNode uses), JSON only, no validation, no policies, no stream; a cannot beat what d reaches"
+        "d carries no target: the same walk written directly on @effect/platform's HttpClient over undici, which PipedriveNode runs on; JSON only, no validation, no policies, no stream"
       ]
     }
   })
