@@ -4,12 +4,7 @@
  *   fetch-walk --url U --token T --leads N [--limit 500]
  */
 import { intArg, report, requiredArg } from "../lib/protocol.js"
-import { makeWalk, type RawPage } from "../lib/walk.js"
-
-interface ListBody {
-  readonly data: RawPage["leads"]
-  readonly additional_data?: { readonly pagination?: RawPage["pagination"] }
-}
+import { type ListBody, makeWalk, pageOf } from "../lib/walk.js"
 
 const url = requiredArg("url")
 const token = requiredArg("token")
@@ -25,7 +20,7 @@ const walk = async () => {
     })
     if (!response.ok) throw new Error(`HTTP ${response.status}`)
     const body = JSON.parse(await response.text()) as ListBody
-    start = pages.take({ leads: body.data, pagination: body.additional_data?.pagination }, start)
+    start = pages.take(pageOf(body), start)
   }
   return pages.stop()
 }

@@ -10,12 +10,7 @@ import * as HttpClient from "@effect/platform/HttpClient"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as Effect from "effect/Effect"
 import { intArg, report, requiredArg } from "../lib/protocol.js"
-import { makeWalk, type RawPage } from "../lib/walk.js"
-
-interface ListBody {
-  readonly data: RawPage["leads"]
-  readonly additional_data?: { readonly pagination?: RawPage["pagination"] }
-}
+import { type ListBody, makeWalk, pageOf } from "../lib/walk.js"
 
 const url = requiredArg("url")
 const token = requiredArg("token")
@@ -32,7 +27,7 @@ const walk = Effect.gen(function*() {
       headers: { "x-api-token": token, accept: "application/json" }
     })
     const body = (yield* response.json) as ListBody
-    start = pages.take({ leads: body.data, pagination: body.additional_data?.pagination }, start)
+    start = pages.take(pageOf(body), start)
   }
   return pages.stop()
 })

@@ -12,6 +12,15 @@ export interface RawPage {
     | undefined
 }
 
+/** The list envelope as the JSON baselines read it, unvalidated. */
+export interface ListBody {
+  readonly data: RawPage["leads"]
+  readonly additional_data?: { readonly pagination?: RawPage["pagination"] }
+}
+
+/** The page in a list envelope (pagination nested, as real traffic has it). */
+export const pageOf = (body: ListBody): RawPage => ({ leads: body.data, pagination: body.additional_data?.pagination })
+
 /** A walk of `leads` leads, `limit` per page; starts measuring when made. */
 export const makeWalk = (leads: number, limit: number) => {
   const run = measure()

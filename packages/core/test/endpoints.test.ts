@@ -36,39 +36,29 @@ const listPage = {
   additional_data: pagination(0, 100, undefined)
 }
 
+const newLead = {
+  title: "Acme deal",
+  person_id: 7,
+  owner_id: 3,
+  label_ids: ["f08b42a0-4e75-11ea-9643-03698ef1cfd6"],
+  value: { amount: 1200.5, currency: "EUR" },
+  expected_close_date: "2025-06-30",
+  visible_to: "3",
+  was_seen: false,
+  origin_id: "crm-sync",
+  channel: 52,
+  channel_id: "Jun23 Billboards"
+} as const
+
 const cases: ReadonlyArray<Case> = [
   {
     name: "addLead",
-    call: (leads) =>
-      leads.addLead({
-        title: "Acme deal",
-        person_id: 7,
-        owner_id: 3,
-        label_ids: ["f08b42a0-4e75-11ea-9643-03698ef1cfd6"],
-        value: { amount: 1200.5, currency: "EUR" },
-        expected_close_date: "2025-06-30",
-        visible_to: "3",
-        was_seen: false,
-        origin_id: "crm-sync",
-        channel: 52,
-        channel_id: "Jun23 Billboards"
-      }),
+    call: (leads) => leads.addLead(newLead),
     method: "POST",
     path: "/leads",
     query: {},
-    body: {
-      title: "Acme deal",
-      person_id: 7,
-      owner_id: 3,
-      label_ids: ["f08b42a0-4e75-11ea-9643-03698ef1cfd6"],
-      value: { amount: 1200.5, currency: "EUR" },
-      expected_close_date: "2025-06-30",
-      visible_to: "3",
-      was_seen: false,
-      origin_id: "crm-sync",
-      channel: 52,
-      channel_id: "Jun23 Billboards"
-    },
+    // Every field goes out as given: nothing is renamed, dropped or defaulted.
+    body: newLead,
     status: 201,
     reply: { success: true, data: lead },
     result: lead
