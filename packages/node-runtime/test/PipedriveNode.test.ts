@@ -3,33 +3,8 @@ import { type Errors, Leads, type PipedriveClient } from "@effect-pipedrive/core
 import { describe, expect, it } from "@effect/vitest"
 import { Cause, ConfigError, ConfigProvider, Deferred, Effect, Exit, Fiber, FiberId, Layer, Option, Queue, Redacted } from "effect"
 import { PipedriveNode } from "../src/index.js"
-
-const token = "0f1e2d3c4b5a69788796a5b4c3d2e1f00a1b2c3d"
-const leadId = (n: number) => `00000000-0000-4000-8000-${n.toString(16).padStart(12, "0")}`
-
-const leadJson = (id: string) => ({
-  id,
-  title: "Jane Doe Lead",
-  owner_id: 1,
-  creator_id: 1,
-  label_ids: [],
-  person_id: 1092,
-  organization_id: null,
-  source_name: "API",
-  origin: "API",
-  origin_id: null,
-  channel: null,
-  channel_id: null,
-  is_archived: false,
-  was_seen: false,
-  value: null,
-  expected_close_date: null,
-  next_activity_id: null,
-  add_time: "2020-10-14T11:30:36.551Z",
-  update_time: "2020-10-14T11:30:36.551Z",
-  visible_to: "3",
-  cc_email: "company+1+lead@dev.pipedrivemail.com"
-})
+import { leadId, leadJson, token } from "./support/fixtures.js"
+import { listen } from "./support/hostile.js"
 
 /** What the server saw of one request. */
 interface Seen {
@@ -89,21 +64,8 @@ const startServer = (pick: (request: Http.IncomingMessage, index: number) => Beh
       connections.push(closed)
       socket.on("close", () => Deferred.unsafeDone(closed, Exit.void))
     })
-    yield* Effect.acquireRelease(
-      Effect.async<void, Error>((resume) => {
-        server.once("error", (error) => resume(Effect.fail(error)))
-        server.listen(0, "127.0.0.1", () => resume(Effect.void))
-      }),
-      () =>
-        Effect.async<void>((resume) => {
-          server.closeAllConnections()
-          server.close(() => resume(Effect.void))
-        })
-    )
-    const address = server.address()
-    if (address === null || typeof address === "string") return yield* Effect.dieMessage("no port")
     return {
-      baseUrl: `http://127.0.0.1:${address.port}/api/v1`,
+      baseUrl: yield* listen(server),
       seen,
       /** The next request the server receives. */
       nextArrival: Queue.take(arrivals),

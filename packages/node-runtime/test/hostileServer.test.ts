@@ -1,0 +1,243 @@
+/**
+ * The hostile-server suite: tiny servers on 127.0.0.1 sending what a broken proxy, a buggy
+ * gateway or an old account sends, each scenario run over every transport. A row says what the
+ * server does, what the client calls, the outcome expected (ok or the error's tag), how many
+ * requests the server should receive, and the longest the whole row may take — server, layer,
+ * call and shutdown. Nothing a server sends may hang the client, loop it or balloon it.
+ *
+ * To add a scenario, add a row: `serve` from `Serve.*` (or any `(request, response, index) =>
+ * void`), `call` a function of the `Leads` service, and a bound at least twice what the design
+ * makes the row take (the machine may be busy).
+ */
+import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
+import { type Errors, Leads, PipedriveClient } from "@effect-pipedrive/core"
+import { afterAll, describe, expect, it } from "@effect/vitest"
+import { Clock, Duration, Effect, Either, Layer, Option, Redacted } from "effect"
+import { PipedriveNode } from "../src/index.js"
+import { leadId, token } from "./support/fixtures.js"
+import { type Behaviour, Serve, start } from "./support/hostile.js"
+
+type Tag = "ok" | Errors.PipedriveError["_tag"]
+
+/** What a scenario should end with: the outcome and the requests the server received. */
+interface Expected {
+  readonly result: Tag
+  readonly requests: number
+}
+
+interface Transport {
+  readonly name: string
+  readonly layer: (options: PipedriveClient.Options) => Layer.Layer<Leads.Leads, unknown>
+}
+
+const transports = [
+  { name: "PipedriveNode.layer", layer: PipedriveNode.layer },
+  {
+    name: "FetchHttpClient",
+    layer: (options) =>
+      Leads.layer.pipe(Layer.provide(PipedriveClient.layer(options)), Layer.provide(FetchHttpClient.layer))
+  }
+] as const satisfies ReadonlyArray<Transport>
+
+type TransportName = (typeof transports)[number]["name"]
+
+interface Row {
+  readonly name: string
+  readonly serve: Behaviour
+  readonly call: (leads: Leads.Leads["Type"]) => Effect.Effect<unknown, Errors.PipedriveError>
+  /** Policies over the suite's defaults ({@link policies}). */
+  readonly policies?: PipedriveClient.Policies
+  readonly expect: Expected
+  /** Where a transport ends differently (fetch follows redirects, say). */
+  readonly except?: Partial<Record<TransportName, Expected>>
+  /** The longest the row may take, server start to shutdown. */
+  readonly bound: Duration.DurationInput
+}
+
+/** Quick retries (two of them) and a short timeout: the rules, not their defaults, are under test. */
+const policies: PipedriveClient.Policies = {
+  retry: { times: 2, baseDelay: "10 millis", maxDelay: "50 millis" },
+  timeout: "1 second"
+}
+
+const getLead = (leads: Leads.Leads["Type"]) => leads.getLead(leadId(1))
+const addLead = (leads: Leads.Leads["Type"]) => leads.addLead({ title: "New", person_id: 1 })
+const ok = (requests: number): Expected => ({ result: "ok", requests })
+const fails = (result: Tag, requests: number): Expected => ({ result, requests })
+
+const html = "<!doctype html><html><body>Please sign in</body></html>"
+
+const rows: ReadonlyArray<Row> = [
+  {
+    name: "silent server",
+    serve: Serve.silence,
+    call: getLead,
+    policies: { timeout: "300 millis", retry: false },
+    expect: fails("RequestTimeout", 1),
+    bound: "3 seconds"
+  },
+  {
+    name: "headers, then no body",
+    serve: (_, response) => response.writeHead(200, { "content-type": "application/json" }).flushHeaders(),
+    call: getLead,
+    policies: { timeout: "300 millis", retry: false },
+    expect: fails("RequestTimeout", 1),
+    bound: "3 seconds"
+  },
+  {
+    name: "body dripping slower than the timeout",
+    serve: Serve.drip(" ", 50),
+    call: getLead,
+    policies: { timeout: "300 millis", retry: false },
+    expect: fails("RequestTimeout", 1),
+    bound: "3 seconds"
+  },
+  {
+    name: "connection dropped before a response (GET)",
+    serve: Serve.reset,
+    call: getLead,
+    expect: fails("TransportError", 3),
+    bound: "3 seconds"
+  },
+  {
+    name: "connection dropped before a response (POST)",
+    serve: Serve.reset,
+    call: addLead,
+    expect: fails("TransportError", 1),
+    bound: "3 seconds"
+  },
+  {
+    name: "Content-Length longer than the body",
+    serve: Serve.raw(`HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n{"success":true`),
+    call: getLead,
+    expect: fails("TransportError", 3),
+    bound: "3 seconds"
+  },
+  {
+    name: "not HTTP at all",
+    serve: Serve.raw("SSH-2.0-OpenSSH_9.6\r\n"),
+    call: getLead,
+    expect: fails("TransportError", 3),
+    bound: "3 seconds"
+  },
+  {
+    name: "gateway's HTML 502 page",
+    serve: Serve.text(502, html, { "content-type": "text/html" }),
+    call: getLead,
+    expect: fails("ServerError", 3),
+    bound: "3 seconds"
+  },
+  {
+    name: "500, then the lead",
+    serve: Serve.sequence(Serve.json(500, { success: false, error: "Internal" }), Serve.lead),
+    call: getLead,
+    expect: ok(2),
+    bound: "3 seconds"
+  },
+  {
+    name: "captive portal: 302 to a login page",
+    serve: (request, response, index) =>
+      request.url === "/login"
+        ? Serve.text(200, html, { "content-type": "text/html" })(request, response, index)
+        : Serve.text(302, "", { location: "/login" })(request, response, index),
+    call: getLead,
+    expect: fails("UnexpectedStatus", 1),
+    // fetch follows the redirect and reads the login page as the lead.
+    except: { FetchHttpClient: fails("ResponseDecodeError", 2) },
+    bound: "3 seconds"
+  },
+  {
+    name: "200 with an HTML page",
+    serve: Serve.text(200, html, { "content-type": "text/html" }),
+    call: getLead,
+    expect: fails("ResponseDecodeError", 1),
+    bound: "3 seconds"
+  },
+  {
+    name: "200 with an empty body",
+    serve: Serve.text(200, "", { "content-type": "application/json" }),
+    call: getLead,
+    expect: fails("ResponseDecodeError", 1),
+    bound: "3 seconds"
+  },
+  {
+    name: "200 with success but no data",
+    serve: Serve.json(200, { success: true }),
+    call: getLead,
+    expect: fails("ResponseDecodeError", 1),
+    bound: "3 seconds"
+  }
+]
+
+interface Cell {
+  readonly row: string
+  readonly transport: string
+  readonly passed: boolean
+  readonly text: string
+}
+const cells: Array<Cell> = []
+
+const show = (expected: Expected) => `${expected.result} ×${expected.requests}`
+
+describe("hostile servers: what a broken proxy, a buggy gateway or an old account sends", () => {
+  for (const row of rows) {
+    for (const transport of transports) {
+      const expected = row.except?.[transport.name] ?? row.expect
+      it.live(`${row.name} over ${transport.name}: ${show(expected)}`, () =>
+        Effect.gen(function*() {
+          const startedAt = yield* Clock.currentTimeMillis
+          const outcome = yield* Effect.scoped(Effect.gen(function*() {
+            const server = yield* start(row.serve)
+            const result = yield* Effect.flatMap(Leads.Leads, row.call).pipe(
+              Effect.provide(transport.layer({
+                apiToken: Redacted.make(token),
+                baseUrl: server.baseUrl,
+                ...policies,
+                ...row.policies
+              })),
+              Effect.either
+            )
+            return {
+              result: Either.isRight(result) ? "ok" : (result.left as Errors.PipedriveError)._tag,
+              requests: server.requests()
+            } satisfies Expected
+          })).pipe(Effect.timeoutOption(row.bound))
+          const millis = (yield* Clock.currentTimeMillis) - startedAt
+          const actual = Option.getOrElse(outcome, () => ({ result: "(hung)", requests: Number.NaN }))
+          const passed = Option.isSome(outcome) && actual.result === expected.result &&
+            actual.requests === expected.requests
+          cells.push({
+            row: row.name,
+            transport: transport.name,
+            passed,
+            text: `${passed ? "✓" : "✗"} ${actual.result} ×${actual.requests} ${millis} ms` +
+              (passed ? "" : ` (expected ${show(expected)})`)
+          })
+          expect(actual).toEqual(expected)
+        }))
+    }
+  }
+
+  afterAll(() => {
+    const header = ["scenario", "bound", ...transports.map((transport) => transport.name)]
+    const lines = rows.map((row) => [
+      row.name,
+      Duration.format(Duration.decode(row.bound)),
+      ...transports.map((transport) =>
+        cells.find((cell) => cell.row === row.name && cell.transport === transport.name)?.text ?? "(not run)"
+      )
+    ])
+    const widths = header.map((_, i) => Math.max(...[header, ...lines].map((line) => line[i]!.length)))
+    const format = (line: ReadonlyArray<string>) => line.map((text, i) => text.padEnd(widths[i]!)).join(" | ")
+    const passed = cells.filter((cell) => cell.passed).length
+    console.log(
+      [
+        `Hostile servers: ${passed}/${rows.length * transports.length} cells passed`,
+        "(ok = success; otherwise the error's tag; ×n = requests the server received; time = server start to shutdown)",
+        format(header),
+        format(widths.map((width) => "-".repeat(width))),
+        ...lines.map(format)
+      ].join("\n")
+    )
+  })
+})
