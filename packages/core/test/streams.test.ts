@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Chunk, Effect, Either, Stream } from "effect"
+import { Chunk, Effect, Either, Fiber, Stream, TestClock } from "effect"
 import * as Leads from "../src/Leads.js"
 import {
   type Handler,
@@ -54,6 +54,47 @@ describe("streamLeads", () => {
         expect((yield* requestCount) - before).toBe(3)
       }
     }).pipe(Effect.provide(makeTestLayer(paged(seven)))))
+
+  // The read-ahead buffer is what bounds a walk's memory and its requests past a stopped
+  // consumer: a consumer that sits on each page for an hour, pages that take 100 ms. However
+  // long the clock runs, the fetcher is at most `readAhead` pages ahead of the page being
+  // worked on, plus one request waiting for room in the buffer.
+  it.effect("a slow consumer: never more than readAhead + 1 pages requested past the one it works on", () =>
+    Effect.gen(function*() {
+      const service = yield* Leads.Leads
+      // A real turn of the event loop: the stream hands pages over on macrotasks.
+      const settle = Effect.promise(() => new Promise<void>((resolve) => setTimeout(resolve, 0)))
+      for (const readAhead of [0, 1, 2] as const) {
+        const before = yield* requestCount
+        let started = 0
+        const consumer = yield* service.streamLeads({ limit: 1 }, { readAhead }).pipe(
+          Stream.runForEach(() => Effect.zipRight(Effect.sync(() => started++), Effect.sleep("1 hour"))),
+          Effect.fork
+        )
+        const observed: Array<readonly [number, number]> = []
+        for (let hour = 0; hour < 3; hour++) {
+          // Ample time for every fetch the buffer allows (and for more, were it larger).
+          for (let tick = 0; tick < 10; tick++) {
+            yield* TestClock.adjust("100 millis")
+            yield* settle
+          }
+          observed.push([started, (yield* requestCount) - before])
+          yield* TestClock.adjust("1 hour")
+          yield* settle
+        }
+        yield* Fiber.interrupt(consumer)
+        // The consumer moved on hour by hour; the first page alone never causes a second
+        // request; past it, the fetcher is never more than readAhead + 1 pages ahead.
+        expect(observed.map(([page]) => page), `readAhead ${readAhead}`).toStrictEqual([1, 2, 3])
+        for (const [page, requested] of observed) {
+          const bound = page === 1 ? 1 : page + readAhead + 1
+          expect(requested, `readAhead ${readAhead}, working on page ${page}`).toBeGreaterThanOrEqual(page)
+          expect(requested, `readAhead ${readAhead}, working on page ${page}`).toBeLessThanOrEqual(bound)
+        }
+      }
+    }).pipe(Effect.provide(makeTestLayer((request, context) =>
+      Effect.as(Effect.sleep("100 millis"), paged(leads(20))(request, context) as Response)
+    ))))
 
   it.effect("a page that exactly fills the last slot ends without an extra request", () =>
     Effect.gen(function*() {
