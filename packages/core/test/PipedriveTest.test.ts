@@ -463,6 +463,15 @@ describe("PipedriveTest: authentication", () => {
       expect(call(model, "GET", "/leads", { headers: { authorization: "Bearer nope" } }).status).toBe(401)
     }).pipe(against()))
 
+  it.effect("401 for the right token in the query string: the model takes it only in a header", () =>
+    Effect.gen(function*() {
+      const model = yield* PipedriveTest.PipedriveTest
+      const response = call(model, "GET", "/leads", { headers: {}, query: { api_token: model.token } })
+      expect(response.status).toBe(401)
+      expect(json(response)).toEqual({ success: false, error: "unauthorized access", errorCode: 401 })
+      expect(call(model, "GET", "/leads", { query: { api_token: model.token } }).status).toBe(200)
+    }).pipe(against()))
+
   it.effect("accepts the token as an OAuth bearer token", () =>
     Effect.gen(function*() {
       const page = yield* Effect.flatMap(Leads.Leads, (leads) => leads.getLeads())
