@@ -284,6 +284,67 @@ export class RateLimitStoreError extends Schema.TaggedError<RateLimitStoreError>
 }
 
 /**
+ * Pipedrive's OAuth server refused a grant or failed: the code exchange, a refresh or a
+ * revocation. `error` is the OAuth error code (`invalid_grant`, `invalid_client`, …) when it
+ * sent one. A refused refresh is never retried: the message says what to do instead.
+ *
+ * @since 0.1.0
+ */
+export class OAuthError extends Schema.TaggedError<OAuthError>()("OAuthError", {
+  ...request,
+  /** What was asked: a code exchange, a refresh, a revocation. */
+  grant: Schema.Literal("authorization_code", "refresh_token", "revoke"),
+  status: Schema.Int,
+  /** The OAuth error code, such as `invalid_grant`. */
+  error: Schema.optional(Schema.String),
+  /** The server's explanation, with any secret of the request blanked out. */
+  description: Schema.optional(Schema.String)
+}) {
+  readonly [TypeId] = TypeId
+  /** The grant is gone for good (revoked, expired, the app uninstalled): only a new authorization helps. */
+  get reauthorize(): boolean {
+    return this.grant === "refresh_token" && (this.error === "invalid_grant" || this.status === 401 && this.error === undefined)
+  }
+  override get message() {
+    const said = [`HTTP ${this.status}`, this.error, this.description].filter(Predicate.isNotUndefined).join(" — ")
+    const advice = this.error === "invalid_client"
+      ? "check the app's client id and client secret"
+      : this.reauthorize
+      ? "the refresh token was refused (revoked, unused for 60 days, or the app was uninstalled): re-authorize — send the user through the authorization URL again and exchange the new code"
+      : this.grant === "authorization_code" && this.error === "invalid_grant"
+      ? "the authorization code is unknown, already used or expired, or the redirect URI differs: start the authorization again"
+      : this.status >= 500
+      ? "Pipedrive's OAuth server failed; try again later"
+      : `the ${this.grant === "revoke" ? "revocation" : "token request"} was refused`
+    return describe(this, `${said}: ${advice}`)
+  }
+}
+
+/**
+ * The OAuth token store (Redis, a database, …) could not be read or written, or its refresh
+ * lock could not be had in time, so the request was not sent.
+ *
+ * @since 0.1.0
+ */
+export class TokenStoreError extends Schema.TaggedError<TokenStoreError>()("TokenStoreError", {
+  ...request,
+  /** What could not be done: read the tokens, write them, or take the refresh lock. */
+  operation: Schema.Literal("get", "set", "lock"),
+  /** What the store said went wrong (never its credentials, never a token). */
+  reason: Schema.String
+}) {
+  readonly [TypeId] = TypeId
+  override get message() {
+    const what = this.operation === "lock"
+      ? "take the refresh lock"
+      : this.operation === "get"
+      ? "read the tokens"
+      : "write the tokens"
+    return describe(this, `the OAuth token store could not ${what} (${this.reason}); the request was not sent`)
+  }
+}
+
+/**
  * Every error a Pipedrive operation can fail with.
  *
  * @since 0.1.0
@@ -303,6 +364,8 @@ export type PipedriveError =
   | RequestTimeout
   | ResponseDecodeError
   | RateLimitStoreError
+  | OAuthError
+  | TokenStoreError
 
 /**
  * @since 0.1.0

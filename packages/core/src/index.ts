@@ -17,6 +17,10 @@ export * as Leads from "./Leads.js"
 /**
  * @since 0.1.0
  */
+export * as OAuth from "./OAuth.js"
+/**
+ * @since 0.1.0
+ */
 export * as Pagination from "./Pagination.js"
 /**
  * @since 0.1.0
@@ -34,3 +38,7 @@ export * as Requests from "./Requests.js"
  * @since 0.1.0
  */
 export * as Retry from "./Retry.js"
+/**
+ * @since 0.1.0
+ */
+export * as TokenStore from "./TokenStore.js"

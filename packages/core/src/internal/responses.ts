@@ -137,7 +137,7 @@ const causeText = (cause: unknown): string => {
 }
 
 /** The typed error for a failure of the transport or of reading the body. */
-export const fromHttpClientError = (error: HttpClientError.HttpClientError): Errors.PipedriveError => {
+export const fromHttpClientError = (error: HttpClientError.HttpClientError): Errors.TransportError => {
   const request = { method: error.request.method, path: pathOf(error.request) }
   if (error._tag === "RequestError") {
     const code = errorCode(error.cause)
