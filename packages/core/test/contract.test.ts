@@ -9,6 +9,7 @@ import * as Leads from "../src/Leads.js"
 import * as Pagination from "../src/Pagination.js"
 import * as Requests from "../src/Requests.js"
 import { json, leadJson, makeTestLayer, requests } from "./support/mockHttp.js"
+import { type Mismatch, mismatches, type OpenApiNode } from "./support/openapiShape.js"
 
 // The parts of Pipedrive's OpenAPI excerpt these tests read, checked as they are read.
 const JsonContent = Schema.Struct({
@@ -20,7 +21,11 @@ const JsonContent = Schema.Struct({
 const OperationDoc = Schema.Struct({
   operationId: Schema.String,
   "x-token-cost": Schema.Number,
-  parameters: Schema.optional(Schema.Array(Schema.Struct({ in: Schema.String, name: Schema.String }))),
+  parameters: Schema.optional(Schema.Array(Schema.Struct({
+    in: Schema.String,
+    name: Schema.String,
+    schema: Schema.optional(Schema.Unknown)
+  }))),
   requestBody: Schema.optional(Schema.Struct({
     content: Schema.Struct({
       "application/json": Schema.Struct({
@@ -95,6 +100,140 @@ describe("the endpoint table against the OpenAPI document", () => {
     // origin_id cannot be changed, is_archived cannot be set on create.
     expect(propertyNames(Requests.UpdateLead)).not.toContain("origin_id")
     expect(propertyNames(Requests.AddLead)).not.toContain("is_archived")
+  })
+})
+
+describe("the client's types against the OpenAPI document's", () => {
+  /**
+   * Where the client departs from the document on purpose. Each is asserted to be found, so a
+   * departure that goes away (or a new one) fails until this table says so.
+   */
+  const departures: Readonly<Record<string, ReadonlyArray<Mismatch & { readonly why: string }>>> = {
+    "searchLeads 200": [
+      {
+        path: "data.items[].item.type",
+        problem: "the client takes only \"lead\"; the document any string",
+        why: "the lead search finds leads only; the type says so"
+      },
+      {
+        path: "data.items[].item.visible_to",
+        problem: "the client takes only 1|3|5|7; the document any integer",
+        why: "a lead's visibility (\"1\", \"3\", \"5\", \"7\" on the lead), sent as an integer by search"
+      }
+    ],
+    "updateLead body": [
+      {
+        path: "title",
+        problem: "nullable in the document; the client rejects null",
+        why: "a lead always has a title: the client refuses to unset it before sending"
+      }
+    ]
+  }
+  /** What is expected of `"<operationId> <status>"` or `"<operationId> body"`: the departures, no more. */
+  const expected = (what: string) => (departures[what] ?? []).map(({ path, problem }) => ({ path, problem }))
+
+  const responses = operations.flatMap(({ operation }) =>
+    Object.entries(operation.responses)
+      .filter(([status]) => status.startsWith("2"))
+      .map(([status, response]) => ({
+        operationId: operation.operationId,
+        status,
+        node: response.content?.["application/json"]?.schema as OpenApiNode
+      }))
+  )
+
+  it("every operation of the document has a successful response to compare", () => {
+    expect(new Set(responses.map((r) => r.operationId))).toStrictEqual(new Set(Object.keys(Endpoints.all)))
+  })
+
+  it.each(responses)("$operationId $status: every documented property, with its type, nullability and enums", (r) => {
+    if (!isEndpointName(r.operationId)) throw new Error(`no endpoint ${r.operationId}`)
+    expect(mismatches(r.node, Endpoints.all[r.operationId].response)).toStrictEqual(expected(`${r.operationId} ${r.status}`))
+  })
+
+  it.each(["addLead", "updateLead"] as const)("%s: every documented body field, typed as documented", (operationId) => {
+    const node = operationDoc(operationId).requestBody?.content["application/json"].schema as OpenApiNode
+    const body = operationId === "addLead" ? Requests.AddLead : Requests.UpdateLead
+    expect(mismatches(node, body)).toStrictEqual(expected(`${operationId} body`))
+  })
+
+  const parameter = (operationId: string, name: string): OpenApiNode => {
+    const found = (operationDoc(operationId).parameters ?? []).find((p) => p.in === "query" && p.name === name)
+    if (found?.schema === undefined) throw new Error(`no query parameter ${name} of ${operationId}`)
+    return found.schema as OpenApiNode
+  }
+  /** The caller's side of a query parameter: what it writes before the wire's comma list. */
+  const writes = (schema: Schema.Schema.Any, name: string) => {
+    const signature = SchemaAST.getPropertySignatures(Schema.typeSchema(schema).ast).find((p) => p.name === name)
+    if (signature === undefined) throw new Error(`no ${name}`)
+    return Schema.make(signature.type)
+  }
+
+  it("enumerated query parameters: sort fields, search fields, include_fields", () => {
+    for (const operationId of ["getLeads", "getArchivedLeads"]) {
+      expect(mismatches(parameter(operationId, "sort"), Requests.SortField), operationId).toStrictEqual([])
+    }
+    // `fields` and `include_fields` are comma lists of the enumerated values.
+    const listOf = (node: OpenApiNode): OpenApiNode => ({ type: "array", items: node })
+    expect(mismatches(listOf(parameter("searchLeads", "fields")), writes(Requests.SearchLeadsParams, "fields")))
+      .toStrictEqual([])
+    expect(
+      mismatches(listOf(parameter("searchLeads", "include_fields")), writes(Requests.SearchLeadsParams, "include_fields"))
+    ).toStrictEqual([])
+  })
+
+  // The comparison itself, on small cases: each kind of drift it must report.
+  const lead = { type: "object", properties: { id: { type: "integer" } } } as const
+  it.each([
+    ["an integer typed as a string", lead, Schema.Struct({ id: Schema.String }), "integer in the document; the client takes string"],
+    ["a missing property", lead, Schema.Struct({}, Schema.Record({ key: Schema.String, value: Schema.Unknown })), "missing from the client's schema"],
+    [
+      "null refused",
+      { type: "object", properties: { id: { type: "integer", nullable: true } } },
+      Schema.Struct({ id: Schema.Int }),
+      "nullable in the document; the client rejects null"
+    ],
+    [
+      "only integers where numbers are documented",
+      { type: "object", properties: { id: { type: "number" } } },
+      Schema.Struct({ id: Schema.Int }),
+      "number in the document; the client takes only integers"
+    ],
+    [
+      "an enum value dropped",
+      { type: "object", properties: { id: { type: "string", enum: ["a", "b"] } } },
+      Schema.Struct({ id: Schema.Literal("a") }),
+      "the client lacks \"b\" (the document enumerates \"a\"|\"b\")"
+    ],
+    [
+      "an enum left open",
+      { type: "object", properties: { id: { type: "string", allOf: [{ enum: ["a"] }] } } },
+      Schema.Struct({ id: Schema.String }),
+      "the document enumerates \"a\"; the client takes any value"
+    ],
+    [
+      "a required property made optional",
+      { type: "object", required: ["id"], properties: { id: { type: "integer" } } },
+      Schema.Struct({ id: Schema.optional(Schema.Int) }),
+      "required by the document; optional in the client"
+    ],
+    [
+      "a property the client requires and the document does not list",
+      lead,
+      Schema.Struct({ id: Schema.Int, extra: Schema.String }),
+      "required by the client; not in the document"
+    ]
+  ] as const)("reports %s", (_, node, schema, problem) => {
+    expect(mismatches(node as OpenApiNode, schema).map((m) => m.problem)).toStrictEqual([problem])
+  })
+
+  it("accepts what is compatible: optional where nothing is required, wider types, one member of a union", () => {
+    const node: OpenApiNode = {
+      type: "object",
+      properties: { id: { type: "integer" }, page: { type: "object", properties: { start: { type: "integer" } } } }
+    }
+    const page = Schema.Union(Schema.Struct({ next: Schema.String }), Schema.Struct({ start: Schema.Number }))
+    expect(mismatches(node, Schema.Struct({ id: Schema.optional(Schema.NullOr(Schema.Number)), page }))).toStrictEqual([])
   })
 })
 
