@@ -10,7 +10,7 @@
  * By default it starts a fake Pipedrive on 127.0.0.1 with a small window and budget, so both
  * show within seconds. `--real` reads (only reads) from the Pipedrive in the environment.
  */
-import { Endpoints, type Errors, Leads, type RateLimit } from "@effect-pipedrive/core"
+import { type Errors, Leads, type RateLimit } from "@effect-pipedrive/core"
 import { FakePipedriveServer, PipedriveNode } from "@effect-pipedrive/node-runtime"
 import { Clock, ConfigError, Console, Effect } from "effect"
 import { CliFailure, intFlag, isMain, parseFlags, runMain } from "./internal/cli.js"
@@ -25,15 +25,15 @@ interface Call {
 
 /** Reads of every kind, in turn: a list page, a lead, its users, a search. */
 const callsOver = (leads: Leads.Leads["Type"], lead: { readonly id: string; readonly title: string } | undefined) => {
-  const list: Call = { name: "getLeads", cost: Endpoints.getLeads.cost, run: leads.getLeads({ limit: 100 }) }
+  const list: Call = { name: "getLeads", cost: Leads.endpoints.getLeads.cost, run: leads.getLeads({ limit: 100 }) }
   if (lead === undefined) return [list]
   return [
     list,
-    { name: "getLead", cost: Endpoints.getLead.cost, run: leads.getLead(lead.id) },
-    { name: "getLeadUsers", cost: Endpoints.getLeadUsers.cost, run: leads.getLeadUsers(lead.id) },
+    { name: "getLead", cost: Leads.endpoints.getLead.cost, run: leads.getLead(lead.id) },
+    { name: "getLeadUsers", cost: Leads.endpoints.getLeadUsers.cost, run: leads.getLeadUsers(lead.id) },
     {
       name: "searchLeads",
-      cost: Endpoints.searchLeads.cost,
+      cost: Leads.endpoints.searchLeads.cost,
       run: leads.searchLeads({ term: lead.title.slice(0, 20), fields: ["title"], limit: 10 })
     }
   ]
@@ -67,7 +67,7 @@ export const showBudget = (calls: number): Effect.Effect<number, Errors.Pipedriv
     const first = yield* leads.getLeads({ limit: 1 })
     const plan = callsOver(leads, first.items[0])
     yield* Console.log(
-      `${"".padStart(widths[0])} (a first getLeads found the lead to read: ${Endpoints.getLeads.cost} tokens)`
+      `${"".padStart(widths[0])} (a first getLeads found the lead to read: ${Leads.endpoints.getLeads.cost} tokens)`
     )
     for (let i = 0; i < calls; i++) {
       const call = plan[i % plan.length]!

@@ -153,7 +153,7 @@ const main = Effect.gen(function*() {
     const write = values.write === true
     const location = yield* PipedriveClient.config
     yield* Console.log(
-      `effect-pipedrive demo — Pipedrive at ${Either.getOrElse(PipedriveClient.baseUrlOf(location), () => "?")}` +
+      `effect-pipedrive demo — Pipedrive at ${Either.match(PipedriveClient.apiBaseOf(location), { onLeft: () => "?", onRight: (base) => base.v1 })}` +
         (write ? ", --write: compose creates and deletes one lead\n" : ", read-only (--write runs compose's writes)\n")
     )
     const result = yield* Effect.provide(

@@ -17,7 +17,8 @@ import { isCalendarDate } from "./internal/dates.js"
  */
 export const LeadId = Schema.UUID.annotations({
   identifier: "LeadId",
-  message: () => "a lead id must be a UUID such as adf21080-0e10-11eb-879b-05d71fb426ec"
+  message: (issue) =>
+    `a lead id must be a UUID such as adf21080-0e10-11eb-879b-05d71fb426ec, got ${JSON.stringify(issue.actual)}`
 })
 
 /**

@@ -6,43 +6,148 @@
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Schema from "effect/Schema"
 import type * as Stream from "effect/Stream"
-import * as Endpoints from "./Endpoints.js"
+import * as Endpoint from "./Endpoint.js"
 import type { PipedriveError } from "./Errors.js"
-import { operation } from "./internal/interpreter.js"
-import type { Lead, LeadSearchItem } from "./Lead.js"
-import { type Page, paginate, type StreamOptions } from "./Pagination.js"
+import { Lead, LeadId, LeadSearchItem } from "./Lead.js"
+import { DataEnvelope, ListEnvelope, type Page, paginate, SearchEnvelope, type StreamOptions, toPage } from "./Pagination.js"
 import { PipedriveClient } from "./PipedriveClient.js"
 import type { RateLimitInfo } from "./RateLimit.js"
-import type { AddLead, ListLeadsParams, SearchLeadsParams, UpdateLead } from "./Requests.js"
+import { AddLead, ListLeadsParams, SearchLeadsParams, UpdateLead } from "./Requests.js"
 
 /**
  * Page size of the streams unless `limit` says otherwise: the largest Pipedrive allows, since
  * a page costs the same tokens whatever its size.
  *
  * @since 0.1.0
+ * @category constants
  */
 export const streamPageSize = 500
 
 /**
+ * The `data` of a delete response.
+ *
  * @since 0.1.0
+ * @category schemas
  */
-export class Leads extends Context.Tag("@effect-pipedrive/core/Leads")<Leads, {
-  /** Creates a lead; it needs a title and a person or an organization. */
-  readonly addLead: (lead: AddLead) => Effect.Effect<Lead, PipedriveError>
-  readonly getLead: (id: string) => Effect.Effect<Lead, PipedriveError>
-  /** Changes exactly the keys given; `null` unsets. */
-  readonly updateLead: (id: string, changes: UpdateLead) => Effect.Effect<Lead, PipedriveError>
+export const DeletedLead = Schema.Struct({ id: LeadId })
+
+/**
+ * @since 0.1.0
+ * @category schemas
+ */
+export interface DeletedLead extends Schema.Schema.Type<typeof DeletedLead> {}
+
+const LeadEnvelope = DataEnvelope(Lead)
+const ById = Schema.Struct({ id: LeadId })
+const byId = (id: string) => ({ path: { id } })
+const data = <T>(envelope: { readonly data: T }): T => envelope.data
+const page = <T>(envelope: {
+  readonly data: ReadonlyArray<T> | null
+  readonly additional_data?: Parameters<typeof toPage>[1]
+}): Page<T> => toPage(envelope.data, envelope.additional_data)
+
+/**
+ * The Leads API (v1) as data: one row per operation.
+ *
+ * @since 0.2.0
+ * @category endpoints
+ */
+export const endpoints = {
+  /** `POST /leads`: creates a lead (201); it needs a title and a person or an organization. */
+  addLead: Endpoint.make({
+    method: "POST",
+    path: "/leads",
+    cost: 10,
+    body: AddLead,
+    response: LeadEnvelope,
+    result: data,
+    args: (lead: AddLead) => ({ body: lead })
+  }),
+  /** `GET /leads/{id}`: one lead. */
+  getLead: Endpoint.make({
+    method: "GET",
+    path: "/leads/{id}",
+    params: ById,
+    cost: 2,
+    response: LeadEnvelope,
+    result: data,
+    args: byId
+  }),
+  /** `PATCH /leads/{id}`: changes exactly the keys given; `null` unsets. */
+  updateLead: Endpoint.make({
+    method: "PATCH",
+    path: "/leads/{id}",
+    params: ById,
+    cost: 10,
+    body: UpdateLead,
+    response: LeadEnvelope,
+    result: data,
+    args: (id: string, changes: UpdateLead) => ({ path: { id }, body: changes })
+  }),
+  /** `DELETE /leads/{id}`: deletes a lead. */
+  deleteLead: Endpoint.make({
+    method: "DELETE",
+    path: "/leads/{id}",
+    params: ById,
+    cost: 6,
+    response: DataEnvelope(DeletedLead),
+    result: data,
+    args: byId
+  }),
+  /** `GET /leads/{id}/permittedUsers`: the ids of the users allowed to see the lead. */
+  getLeadUsers: Endpoint.make({
+    method: "GET",
+    path: "/leads/{id}/permittedUsers",
+    params: ById,
+    cost: 10,
+    response: DataEnvelope(Schema.NullOr(Schema.Array(Schema.Int))),
+    result: (envelope): ReadonlyArray<number> => envelope.data ?? [],
+    args: byId
+  }),
+  /** `GET /leads`: one page of leads that are not archived. */
+  getLeads: Endpoint.make({
+    method: "GET",
+    path: "/leads",
+    cost: 20,
+    query: ListLeadsParams,
+    response: ListEnvelope(Lead),
+    result: page,
+    args: (params: ListLeadsParams = {}) => ({ query: params })
+  }),
+  /** `GET /leads/archived`: one page of archived leads. */
+  getArchivedLeads: Endpoint.make({
+    method: "GET",
+    path: "/leads/archived",
+    cost: 40,
+    query: ListLeadsParams,
+    response: ListEnvelope(Lead),
+    result: page,
+    args: (params: ListLeadsParams = {}) => ({ query: params })
+  }),
+  /** `GET /leads/search`: one page of search results; counted against the search window. */
+  searchLeads: Endpoint.make({
+    method: "GET",
+    path: "/leads/search",
+    cost: 40,
+    window: "search",
+    query: SearchLeadsParams,
+    response: SearchEnvelope(LeadSearchItem),
+    result: (envelope): Page<LeadSearchItem> => toPage(envelope.data?.items ?? null, envelope.additional_data),
+    args: (params: SearchLeadsParams) => ({ query: params })
+  })
+}
+
+/**
+ * Every lead operation, the streams over the paged ones, and the rate-limit state.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Service extends Endpoint.Operations<typeof endpoints> {
   /** Deletes a lead. Idempotent under retries: a retry that finds the lead already gone succeeds. */
-  readonly deleteLead: (id: string) => Effect.Effect<Endpoints.DeletedLead, PipedriveError>
-  /** The ids of the users allowed to see the lead. */
-  readonly getLeadUsers: (id: string) => Effect.Effect<ReadonlyArray<number>, PipedriveError>
-  /** One page of leads that are not archived. */
-  readonly getLeads: (params?: ListLeadsParams) => Effect.Effect<Page<Lead>, PipedriveError>
-  /** One page of archived leads. */
-  readonly getArchivedLeads: (params?: ListLeadsParams) => Effect.Effect<Page<Lead>, PipedriveError>
-  /** One page of search results. */
-  readonly searchLeads: (params: SearchLeadsParams) => Effect.Effect<Page<LeadSearchItem>, PipedriveError>
+  readonly deleteLead: (id: string) => Effect.Effect<DeletedLead, PipedriveError>
   /** Every lead that is not archived, page after page, fetched as the consumer pulls. */
   readonly streamLeads: (params?: ListLeadsParams, options?: StreamOptions) => Stream.Stream<Lead, PipedriveError>
   /** Every archived lead, fetched as the consumer pulls. */
@@ -57,7 +162,27 @@ export class Leads extends Context.Tag("@effect-pipedrive/core/Leads")<Leads, {
   ) => Stream.Stream<LeadSearchItem, PipedriveError>
   /** The rate-limit state as last seen: limit, remaining, reset, daily budget. */
   readonly rateLimitInfo: Effect.Effect<RateLimitInfo>
-}>() {}
+}
+
+/**
+ * Pipedrive's leads: create, read, update, delete, list, search and stream them.
+ *
+ * @example
+ * ```ts
+ * import { Leads } from "@effect-pipedrive/core"
+ * import { Effect } from "effect"
+ *
+ * const program = Effect.gen(function*() {
+ *   const leads = yield* Leads.Leads
+ *   const lead = yield* leads.addLead({ title: "ACME expansion", organization_id: 42 })
+ *   return yield* leads.getLead(lead.id)
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ * @category services
+ */
+export class Leads extends Context.Tag("@effect-pipedrive/core/Leads")<Leads, Service>() {}
 
 const walk = <P extends { readonly start?: number; readonly limit?: number }, A>(
   fetch: (params: P) => Effect.Effect<Page<A>, PipedriveError>
@@ -73,38 +198,23 @@ const walk = <P extends { readonly start?: number; readonly limit?: number }, A>
  * The service over a {@link PipedriveClient}.
  *
  * @since 0.1.0
+ * @category constructors
  */
 export const make = Effect.map(PipedriveClient, ({ httpClient, rateLimitInfo }) => {
-  const addLead = operation(httpClient, Endpoints.addLead)
-  const getLead = operation(httpClient, Endpoints.getLead)
-  const updateLead = operation(httpClient, Endpoints.updateLead)
-  const deleteLead = operation(httpClient, Endpoints.deleteLead)
-  const getLeadUsers = operation(httpClient, Endpoints.getLeadUsers)
-  const getLeads = operation(httpClient, Endpoints.getLeads)
-  const getArchivedLeads = operation(httpClient, Endpoints.getArchivedLeads)
-  const searchLeads = operation(httpClient, Endpoints.searchLeads)
-  const list = (params: ListLeadsParams = {}) => getLeads({ query: params })
-  const listArchived = (params: ListLeadsParams = {}) => getArchivedLeads({ query: params })
-  const search = (params: SearchLeadsParams) => searchLeads({ query: params })
-  const streamLeads = walk(list)
-  const streamArchivedLeads = walk(listArchived)
+  const operations = Endpoint.operations(httpClient, "Leads", endpoints)
+  const streamLeads = walk(operations.getLeads)
+  const streamArchivedLeads = walk(operations.getArchivedLeads)
   return Leads.of({
-    addLead: (lead) => addLead({ body: lead }),
-    getLead: (id) => getLead({ id }),
-    updateLead: (id, changes) => updateLead({ id, body: changes }),
+    ...operations,
     deleteLead: (id) =>
-      deleteLead({ id }).pipe(
+      operations.deleteLead(id).pipe(
         // A retried delete whose earlier attempt went through finds the lead gone — which is
         // what was asked. Only a first-attempt 404 means there was no such lead.
         Effect.catchTag("NotFound", (error) => error.attempts > 1 ? Effect.succeed({ id }) : Effect.fail(error))
       ),
-    getLeadUsers: (id) => getLeadUsers({ id }),
-    getLeads: list,
-    getArchivedLeads: listArchived,
-    searchLeads: search,
     streamLeads: (params = {}, options) => streamLeads(params, options),
     streamArchivedLeads: (params = {}, options) => streamArchivedLeads(params, options),
-    streamSearchLeads: walk(search),
+    streamSearchLeads: walk(operations.searchLeads),
     rateLimitInfo
   })
 })
@@ -113,5 +223,6 @@ export const make = Effect.map(PipedriveClient, ({ httpClient, rateLimitInfo }) 
  * `Leads` over the {@link PipedriveClient} in context.
  *
  * @since 0.1.0
+ * @category layers
  */
 export const layer: Layer.Layer<Leads, never, PipedriveClient> = Layer.effect(Leads, make)

@@ -18,7 +18,7 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
-import { CurrentOperation } from "./Endpoints.js"
+import { CurrentOperation } from "./Operation.js"
 import { type PipedriveError, RequestTimeout } from "./Errors.js"
 import { fromHttpClientError, fromStatus, pathOf, readBody } from "./internal/responses.js"
 import * as RateLimit from "./RateLimit.js"
@@ -42,14 +42,28 @@ export type Auth =
   | { readonly oauthToken: Redacted.Redacted; readonly apiToken?: undefined }
 
 /**
- * Where Pipedrive is: the company domain (`acme` for `https://acme.pipedrive.com/api/v1`, what
- * Pipedrive recommends) or a full base URL.
+ * Where Pipedrive is: the company domain (`acme` for `https://acme.pipedrive.com`, what
+ * Pipedrive recommends) or a base URL — the API root (`https://acme.pipedrive.com`) or, as
+ * Pipedrive's v1 documents write it, a URL ending in `/api/v1` or `/v1`. Both API versions are
+ * derived from it: `/api/v1` (or the `/v1` given) and `/api/v2`.
  *
  * @since 0.1.0
+ * @category models
  */
 export type Location =
   | { readonly companyDomain: string; readonly baseUrl?: undefined }
   | { readonly baseUrl: string; readonly companyDomain?: undefined }
+
+/**
+ * The base URL of each API version.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface ApiBase {
+  readonly v1: string
+  readonly v2: string
+}
 
 /**
  * The policies, each with a sensible default.
@@ -77,8 +91,9 @@ export interface Policies {
 export type Options = Auth & Location & Policies
 
 /**
- * The client: an `HttpClient` whose requests are paths relative to the Leads API base URL
- * (`/leads/…`) and whose errors are already typed, plus the rate-limit state.
+ * The client: an `HttpClient` whose requests are paths relative to the base URL of their
+ * operation's API version (`/leads/…`; a request sent outside an operation goes to v1) and
+ * whose errors are already typed, plus the rate-limit state.
  *
  * @since 0.1.0
  */
@@ -89,27 +104,43 @@ export class PipedriveClient extends Context.Tag("@effect-pipedrive/core/Pipedri
 }>() {}
 
 /**
- * The base URL for the options, validated.
+ * The base URL of each API version for a location, validated.
  *
- * @since 0.1.0
+ * @since 0.2.0
+ * @category constructors
  */
-export const baseUrlOf = (location: Location): Either.Either<string, ConfigError.ConfigError> => {
+export const apiBaseOf = (location: Location): Either.Either<ApiBase, ConfigError.ConfigError> => {
+  if (location.baseUrl !== undefined && location.companyDomain !== undefined) {
+    return Either.left(ConfigError.InvalidData(
+      [],
+      `both companyDomain and baseUrl are set; give one of them`
+    ))
+  }
   if (location.baseUrl !== undefined) {
+    let url: URL
     try {
-      const url = new URL(location.baseUrl)
-      if (url.protocol !== "https:" && url.protocol !== "http:") throw new Error("not http(s)")
-      if (url.search !== "" || url.username !== "" || url.password !== "") throw new Error("query or credentials")
-      return Either.right(url.toString().replace(/\/+$/, ""))
+      url = new URL(location.baseUrl)
     } catch {
+      url = new URL("invalid:")
+    }
+    if (
+      (url.protocol !== "https:" && url.protocol !== "http:") || url.search !== "" || url.hash !== "" ||
+      url.username !== "" || url.password !== ""
+    ) {
       return Either.left(ConfigError.InvalidData(
         ["baseUrl"],
-        `expected an http(s) URL without query or credentials, such as https://acme.pipedrive.com/api/v1`
+        `expected an http(s) URL without query or credentials, such as https://acme.pipedrive.com`
       ))
     }
+    const path = url.pathname.replace(/\/+$/, "")
+    const version = /(\/api)?\/v[12]$/.exec(path)
+    const root = `${url.origin}${version === null ? path : path.slice(0, version.index)}`
+    const v1 = version === null || version[0].endsWith("2") ? `${root}/api/v1` : `${root}${version[0]}`
+    return Either.right({ v1, v2: `${root}/api/v2` })
   }
   const domain = location.companyDomain.trim().toLowerCase().replace(/\.pipedrive\.com$/, "")
   return /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/.test(domain)
-    ? Either.right(`https://${domain}.pipedrive.com/api/v1`)
+    ? Either.right({ v1: `https://${domain}.pipedrive.com/api/v1`, v2: `https://${domain}.pipedrive.com/api/v2` })
     : Either.left(ConfigError.InvalidData(
       ["companyDomain"],
       `expected the company's subdomain, such as "acme" for acme.pipedrive.com`
@@ -175,7 +206,7 @@ const tokenKey = (token: Redacted.Redacted): Effect.Effect<string> => {
  * @since 0.1.0
  */
 export const make = Effect.fnUntraced(function*(options: Options) {
-  const baseUrl = yield* baseUrlOf(options)
+  const base = yield* apiBaseOf(options)
   const token = options.apiToken ?? options.oauthToken
   const limits = limitsOf(options)
   const shared = yield* Effect.serviceOption(RateLimit.RateLimitStore)
@@ -196,8 +227,10 @@ export const make = Effect.fnUntraced(function*(options: Options) {
 
   const transport = (yield* HttpClient.HttpClient).pipe(
     options.transformClient ?? ((client) => client),
-    HttpClient.mapRequest((request) =>
-      authenticate(HttpClientRequest.prependUrl(HttpClientRequest.acceptJson(request), baseUrl))
+    // Each request goes below the base of its operation's API version.
+    HttpClient.mapRequestEffect((request) =>
+      Effect.map(CurrentOperation, (operation) =>
+        authenticate(HttpClientRequest.prependUrl(HttpClientRequest.acceptJson(request), base[operation.api])))
     ),
     HttpClient.catchAll((error) => Effect.fail(fromHttpClientError(error)))
   )
@@ -259,7 +292,7 @@ export const layer = (options: Options): Layer.Layer<PipedriveClient, ConfigErro
 
 /** The location if it is valid; the error then names the variable it was read from. */
 const validLocation = (location: Location): Either.Either<Location, ConfigError.ConfigError> =>
-  Either.mapBoth(baseUrlOf(location), {
+  Either.mapBoth(apiBaseOf(location), {
     onLeft: (error) => error._op === "InvalidData" ? ConfigError.InvalidData([], error.message) : error,
     onRight: () => location
   })

@@ -28,8 +28,8 @@ import * as Leads from "./Leads.js"
 import * as PipedriveClient from "./PipedriveClient.js"
 
 /**
- * A request as the model takes it: method, the path below the base URL (`/leads/…`), query
- * parameters, lower-case headers and the body text.
+ * A request as the model takes it: method, the path with its API prefix (`/api/v1/leads/…`),
+ * query parameters, lower-case headers and the body text.
  *
  * @since 0.1.0
  */
@@ -236,17 +236,15 @@ export const generateLeads = (
   )
 
 /**
- * An `HttpClient` over the model, with no network: requests under `baseUrl`'s path
- * (default {@link baseUrl}) reach the model at the time of the Effect `Clock`; connection
- * resets fail as a socket does (`RequestError`, reason `Transport`, cause code `ECONNRESET`).
+ * An `HttpClient` over the model, with no network: requests reach the model at the time of the
+ * Effect `Clock`, under the API's real prefixes only (`/api/v1`, `/v1`, `/api/v2`), as a
+ * misconfigured base URL would fail against Pipedrive; connection resets fail as a socket does
+ * (`RequestError`, reason `Transport`, cause code `ECONNRESET`).
  *
  * @since 0.1.0
+ * @category constructors
  */
-export const httpClient = (
-  service: Service,
-  options?: { readonly baseUrl?: string | undefined }
-): HttpClient.HttpClient =>
-  makeHttpClient(service.handle, new URL(options?.baseUrl ?? baseUrl).pathname.replace(/\/+$/, ""))
+export const httpClient = (service: Service): HttpClient.HttpClient => makeHttpClient(service.handle)
 
 /**
  * Just the model, as a layer.

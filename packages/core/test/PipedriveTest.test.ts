@@ -17,11 +17,14 @@ interface Sent {
   readonly now?: number
 }
 
-/** Sends one request straight to the model (no client, no transport): what it says to do. */
+/**
+ * Sends one request straight to the model (no client, no transport): what it says to do. A path
+ * without an API prefix goes below `/api/v1`.
+ */
 const send = (model: PipedriveTest.Service, method: string, path: string, options: Sent = {}): PipedriveTest.Outcome =>
   model.handle({
     method,
-    path,
+    path: /^\/(api\/)?v\d\//.test(path) ? path : `/api/v1${path}`,
     query: options.query ?? {},
     headers: options.headers ?? { "x-api-token": model.token },
     body: options.body === undefined ? undefined : JSON.stringify(options.body)

@@ -276,7 +276,7 @@ describe("RateLimit: daily budget", () => {
 
   it.effect("the costs are the contract's", () =>
     Effect.sync(() => {
-      expect(Object.fromEntries(Object.values(endpoints).map((e) => [e.name, e.cost]))).toEqual({
+      expect(Object.fromEntries(Object.entries(endpoints).map(([name, e]) => [name, e.cost]))).toEqual({
         addLead: 10,
         getLead: 2,
         updateLead: 10,

@@ -93,7 +93,7 @@ const attributeTexts = (span: Tracer.Span) =>
   [...span.attributes].map(([key, value]) => `${key}=${typeof value === "string" ? value : JSON.stringify(value)}`)
 
 const spanNamed = (spans: ReadonlyArray<Tracer.Span>, name: string, leadIdValue?: string) =>
-  spans.filter((span) => span.name === name && (leadIdValue === undefined || span.attributes.get("lead.id") === leadIdValue))
+  spans.filter((span) => span.name === name && (leadIdValue === undefined || span.attributes.get("pipedrive.id") === leadIdValue))
 
 describe("Secrets", () => {
   it.effect.each([
@@ -143,7 +143,7 @@ describe("Secrets", () => {
 })
 
 describe("Spans", () => {
-  it.effect("one per operation (lead.id, status, attempts), one per attempt, the HTTP span inside", () =>
+  it.effect("one per operation (its path parameters, status, attempts), one per attempt, the HTTP span inside", () =>
     Effect.gen(function*() {
       const { spans } = yield* runCapturing({ apiToken: Redacted.make(token) })
 

@@ -241,13 +241,13 @@ describe("the OpenAPI examples decode with our schemas", () => {
   const decodes = <S>(endpoint: { readonly response: Schema.Schema<S, unknown> }) => (u: unknown) =>
     Either.isRight(Schema.decodeUnknownEither(endpoint.response)(u))
   const sound = [
-    { operationId: "addLead", status: "201", decodes: decodes(Endpoints.addLead) },
-    { operationId: "getLead", status: "200", decodes: decodes(Endpoints.getLead) },
-    { operationId: "updateLead", status: "200", decodes: decodes(Endpoints.updateLead) },
-    { operationId: "deleteLead", status: "200", decodes: decodes(Endpoints.deleteLead) },
-    { operationId: "getLeadUsers", status: "200", decodes: decodes(Endpoints.getLeadUsers) },
-    { operationId: "getLeads", status: "200", decodes: decodes(Endpoints.getLeads) },
-    { operationId: "getArchivedLeads", status: "200", decodes: decodes(Endpoints.getArchivedLeads) }
+    { operationId: "addLead", status: "201", decodes: decodes(Endpoints.all.addLead) },
+    { operationId: "getLead", status: "200", decodes: decodes(Endpoints.all.getLead) },
+    { operationId: "updateLead", status: "200", decodes: decodes(Endpoints.all.updateLead) },
+    { operationId: "deleteLead", status: "200", decodes: decodes(Endpoints.all.deleteLead) },
+    { operationId: "getLeadUsers", status: "200", decodes: decodes(Endpoints.all.getLeadUsers) },
+    { operationId: "getLeads", status: "200", decodes: decodes(Endpoints.all.getLeads) },
+    { operationId: "getArchivedLeads", status: "200", decodes: decodes(Endpoints.all.getArchivedLeads) }
   ] as const
 
   it.each(sound)("$operationId $status example decodes with the endpoint's response schema", (c) => {
@@ -275,7 +275,7 @@ describe("the OpenAPI examples decode with our schemas", () => {
   it("the search example's additional_data, a pasted JSON Schema, is not mistaken for pagination", () => {
     const additional = (example("searchLeads", "200") as { readonly additional_data: object }).additional_data
     expect(additional).toHaveProperty("properties")
-    expect(decodes(Endpoints.searchLeads)(example("searchLeads", "200"))).toBe(false)
+    expect(decodes(Endpoints.all.searchLeads)(example("searchLeads", "200"))).toBe(false)
   })
 
   it.effect("served as is, the search example fails with a decode error pointing at additional_data", () =>

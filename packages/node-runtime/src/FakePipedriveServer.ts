@@ -40,13 +40,16 @@ export class FakePipedriveServerError extends Schema.TaggedError<FakePipedriveSe
 }
 
 /**
- * A running server: its base URL (`http://127.0.0.1:<port>/api/v1`), the token it accepts, and
- * the model behind it (read the store, set faults and limits, read the counters).
+ * A running server: its v1 base URL (`http://127.0.0.1:<port>/api/v1`), its API root (below
+ * which `/api/v1`, `/v1` and `/api/v2` are served), the token it accepts, and the model behind
+ * it (read the store, set faults and limits, read the counters).
  *
  * @since 0.1.0
+ * @category models
  */
 export interface Running {
   readonly url: string
+  readonly root: string
   readonly port: number
   readonly token: string
   readonly model: PipedriveTest.Service
@@ -60,19 +63,15 @@ export class FakePipedriveServer extends Context.Tag("@effect-pipedrive/node-run
   Running
 >() {}
 
-/** The base paths clients use (`/api/v1` recommended, `/v1` also circulates). */
-const basePaths = ["/api/v1", "/v1"] as const
-
 const toModelRequest = (request: Http.IncomingMessage, body: Buffer): PipedriveTest.Request => {
   const url = new URL(request.url ?? "/", "http://127.0.0.1")
-  const base = basePaths.find((path) => url.pathname.startsWith(`${path}/`))
   const headers: Record<string, string | undefined> = {}
   for (const [name, value] of Object.entries(request.headers)) {
     headers[name] = Array.isArray(value) ? value.join(", ") : value
   }
   return {
     method: request.method ?? "GET",
-    path: base === undefined ? url.pathname : url.pathname.slice(base.length),
+    path: url.pathname,
     query: Object.fromEntries(url.searchParams),
     headers,
     body: body.length === 0 ? undefined : body.toString("utf8")
@@ -154,7 +153,8 @@ export const make = (options: Options = {}): Effect.Effect<Running, FakePipedriv
 
     const address = server.address() as AddressInfo
     return {
-      url: `http://127.0.0.1:${address.port}${basePaths[0]}`,
+      url: `http://127.0.0.1:${address.port}/api/v1`,
+      root: `http://127.0.0.1:${address.port}`,
       port: address.port,
       token: model.token,
       model

@@ -3,24 +3,48 @@ import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Schema from "effect/Schema"
-import * as Endpoints from "../Endpoints.js"
+import type { Endpoint, PathEncoded } from "../Endpoint.js"
 import { InvalidInput, type PipedriveError } from "../Errors.js"
-import { LeadId } from "../Lead.js"
+import { CurrentOperation, type Operation } from "../Operation.js"
 import { decodeFailure, issuesOf, readBody } from "./responses.js"
 import { compile } from "./validator.js"
 
-const isLeadId = Schema.is(LeadId)
 const validationOptions = { errors: "all", onExcessProperty: "ignore" } as const
+
+type Row = Endpoint<ReadonlyArray<unknown>, unknown, unknown>
+
+/** A path template split once: literal text, then a parameter name, alternately. */
+const compilePath = (template: string): { readonly literals: ReadonlyArray<string>; readonly names: ReadonlyArray<string> } => {
+  const parts = template.split(/\{([A-Za-z_][A-Za-z0-9_]*)\}/)
+  return {
+    literals: parts.filter((_, i) => i % 2 === 0),
+    names: parts.filter((_, i) => i % 2 === 1)
+  }
+}
+
+const fillPath = (
+  path: { readonly literals: ReadonlyArray<string>; readonly names: ReadonlyArray<string> },
+  values: PathEncoded
+): string => {
+  let out = path.literals[0]!
+  for (let i = 0; i < path.names.length; i++) {
+    out += encodeURIComponent(String(values[path.names[i]!])) + path.literals[i + 1]!
+  }
+  return out
+}
 
 /**
  * Turns an endpoint row into an operation: validate and encode the input (failing with
  * `InvalidInput` before anything is sent), send it through the client, decode the envelope.
- * Each operation runs in a span named after it.
+ * Each operation runs in a span named `<service>.<name>`, its path parameters as attributes.
  */
-export const operation = <Path extends string, Q, B, S, A>(
+export const operation = (
   client: HttpClient.HttpClient.With<PipedriveError>,
-  endpoint: Endpoints.Endpoint<Path, Q, B, S, A>
-): (input: Endpoints.Input<Path, Q, B>) => Effect.Effect<A, PipedriveError> => {
+  service: string,
+  name: string,
+  endpoint: Row
+): (...args: ReadonlyArray<unknown>) => Effect.Effect<unknown, PipedriveError> => {
+  const encodeParams = endpoint.params && Schema.encodeUnknownEither(endpoint.params)
   const encodeQuery = endpoint.query && Schema.encodeUnknownEither(endpoint.query)
   const encodeBody = endpoint.body && Schema.encodeUnknownEither(endpoint.body)
   const decode = Schema.decodeUnknownEither(endpoint.response)
@@ -29,36 +53,38 @@ export const operation = <Path extends string, Q, B, S, A>(
   // schema's decoder would drop, stay — the type never shows them). The decoder runs only to
   // explain a rejection.
   const isValid = compile(endpoint.response.ast)
-  const operation: Endpoints.Operation = {
-    name: endpoint.name,
+  const operation: Operation = {
+    name,
     method: endpoint.method,
     cost: endpoint.cost,
-    window: endpoint.window
+    window: endpoint.window,
+    api: endpoint.api
   }
-  const hasId = endpoint.path.includes("{id}")
+  const path = compilePath(endpoint.path)
 
-  return Effect.fn(`Leads.${endpoint.name}`)(function*(input: Endpoints.Input<Path, Q, B>) {
-    const { body, id, query } = input as { readonly id?: unknown; readonly query?: unknown; readonly body?: unknown }
+  const run = Effect.fn(`${service}.${name}`)(function*(
+    input: { readonly path?: unknown; readonly query?: unknown; readonly body?: unknown }
+  ) {
     const issues: Array<string> = []
-    let path: string = endpoint.path
-    if (hasId) {
-      if (isLeadId(id)) {
-        path = path.replace("{id}", id)
-        yield* Effect.annotateCurrentSpan("lead.id", id)
-      } else {
-        issues.push(`id: a lead id must be a UUID such as adf21080-0e10-11eb-879b-05d71fb426ec, got ${JSON.stringify(id)}`)
-      }
-    }
-    const encodedQuery = encodeQuery?.(query ?? {}, validationOptions)
-    const encodedBody = encodeBody?.(body, validationOptions)
-    for (const encoded of [encodedQuery, encodedBody]) {
+    const encodedParams = encodeParams?.(input.path ?? {}, validationOptions)
+    const encodedQuery = encodeQuery?.(input.query ?? {}, validationOptions)
+    const encodedBody = encodeBody?.(input.body, validationOptions)
+    for (const encoded of [encodedParams, encodedQuery, encodedBody]) {
       if (encoded !== undefined && Either.isLeft(encoded)) issues.push(...issuesOf(encoded.left))
     }
+    const url = encodedParams !== undefined && Either.isRight(encodedParams)
+      ? fillPath(path, encodedParams.right)
+      : endpoint.path
     if (issues.length > 0) {
-      return yield* new InvalidInput({ method: endpoint.method, path, operation: endpoint.name, issues })
+      return yield* new InvalidInput({ method: endpoint.method, path: url, operation: name, issues })
+    }
+    if (encodedParams !== undefined && Either.isRight(encodedParams)) {
+      for (const param of path.names) {
+        yield* Effect.annotateCurrentSpan(`pipedrive.${param}`, encodedParams.right[param])
+      }
     }
 
-    let request = HttpClientRequest.make(endpoint.method)(path)
+    let request = HttpClientRequest.make(endpoint.method)(url)
     if (encodedQuery !== undefined && Either.isRight(encodedQuery)) {
       request = HttpClientRequest.setUrlParams(request, encodedQuery.right)
     }
@@ -66,16 +92,17 @@ export const operation = <Path extends string, Q, B, S, A>(
       request = HttpClientRequest.bodyUnsafeJson(request, encodedBody.right)
     }
 
-    const response = yield* Effect.provideService(client.execute(request), Endpoints.CurrentOperation, operation)
+    const response = yield* Effect.provideService(client.execute(request), CurrentOperation, operation)
     yield* Effect.annotateCurrentSpan("http.response.status_code", response.status)
     const text = yield* readBody(response)
     const json = yield* Effect.try({
       try: (): unknown => JSON.parse(text),
       catch: (error) => decodeFailure(response, error instanceof Error ? error : new Error(String(error)))
     })
-    if (isValid?.(json) === true) return endpoint.result(json as S)
+    if (isValid?.(json) === true) return endpoint.result(json)
     const decoded = decode(json)
     if (Either.isLeft(decoded)) return yield* decodeFailure(response, decoded.left)
     return endpoint.result(decoded.right)
   })
+  return (...args) => run(endpoint.args(...args) as Parameters<typeof run>[0])
 }

@@ -3,7 +3,7 @@ import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as Effect from "effect/Effect"
 import * as ParseResult from "effect/ParseResult"
-import type { Operation } from "../Endpoints.js"
+import type { Operation } from "../Operation.js"
 import * as Errors from "../Errors.js"
 import { nextMidnightUtc, readRateLimitHeaders, retryAfterHeaderMillis, retryAfterMillis } from "./headers.js"
 

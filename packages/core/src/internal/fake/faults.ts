@@ -1,9 +1,10 @@
 import * as Data from "effect/Data"
-import type * as Endpoints from "../../Endpoints.js"
+import type { Method } from "../../Operation.js"
+import type { OperationName } from "./contract.js"
 import type { Rng } from "./random.js"
 
-/** The operation names of the Leads API, as in the endpoint table. */
-export type EndpointName = keyof typeof Endpoints.all
+/** The operation names of the OpenAPI excerpts (`addLead`, `getLeadLabels`, `searchLeadsV2`, …). */
+export type EndpointName = OperationName
 
 /** What can go wrong with one request. */
 export type Fault = Data.TaggedEnum<{
@@ -45,7 +46,7 @@ export interface FaultRule {
   /** Only these operations (default: every endpoint). */
   readonly endpoints?: ReadonlyArray<EndpointName> | undefined
   /** Only these methods (default: every method). */
-  readonly methods?: ReadonlyArray<Endpoints.Method> | undefined
+  readonly methods?: ReadonlyArray<Method> | undefined
   /** Default: `Trigger.Always()`. */
   readonly when?: Trigger | undefined
 }
@@ -95,7 +96,7 @@ export class FaultPlan {
     return fire
   }
 
-  select(endpoint: EndpointName, method: Endpoints.Method): Selection {
+  select(endpoint: EndpointName, method: Method): Selection {
     if (this.rules.length === 0) return noFault
     let latencyMillis = 0
     for (const armed of this.rules) {

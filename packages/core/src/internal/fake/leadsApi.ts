@@ -19,14 +19,16 @@ export interface Reply {
   readonly body: unknown
 }
 
-/** One admitted request: the lead id from the path, if any, and the time it is processed at. */
+/** One admitted request: its path parameters (`id` among them, if any), and the time it is processed at. */
 export interface Call {
   readonly request: Wire.Request
+  readonly params: Readonly<Record<string, string>>
   readonly id: string | undefined
   readonly now: number
 }
 
-export type Handlers = Readonly<Record<EndpointName, (call: Call) => Reply>>
+/** What the model does for each operation; an operation without a handler answers 501. */
+export type Handlers = { readonly [K in EndpointName]?: (call: Call) => Reply }
 
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 

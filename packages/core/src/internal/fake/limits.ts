@@ -1,4 +1,4 @@
-import type { Window } from "../../Endpoints.js"
+import type { Window } from "../../Operation.js"
 
 /** The server's limits. */
 export interface Limits {

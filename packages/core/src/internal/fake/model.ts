@@ -132,7 +132,11 @@ export const makeModel = (options: ModelOptions = {}): Model => {
     fault: Exclude<Fault, { readonly _tag: "Latency" }> | undefined,
     headers: Record<string, string>
   ): Wire.Outcome => {
-    const process = () => handlers[route.name](call)
+    const handler = handlers[route.name]
+    const process = (): Reply =>
+      handler === undefined
+        ? { status: 501, body: Wire.errorBody("Not implemented", `the in-memory Pipedrive does not serve ${route.name}`) }
+        : handler(call)
     if (fault === undefined) return respond(process(), headers)
     switch (fault._tag) {
       case "ServerError": {
@@ -170,11 +174,11 @@ export const makeModel = (options: ModelOptions = {}): Model => {
     if (match._tag !== "Found") {
       const [status, error] = match._tag === "NotFound" ? [404, "Unknown method"] : [405, "Method not allowed"] as const
       return respond(
-        { status, body: Wire.errorBody(error, `${request.method} ${request.path} is not part of the Leads API`) },
+        { status, body: Wire.errorBody(error, `${request.method} ${request.path} is not part of Pipedrive's lead API`) },
         limiter.headers("burst", now)
       )
     }
-    const { id, route } = match
+    const { params, route } = match
     const admission = limiter.admit(route, now)
     if (admission._tag !== "Admitted") {
       stats.rateLimited++
@@ -184,7 +188,7 @@ export const makeModel = (options: ModelOptions = {}): Model => {
     const { fault, latencyMillis } = faults.select(route.name, route.method)
     if (fault !== undefined) increment(stats.faults, fault._tag)
     if (latencyMillis > 0) increment(stats.faults, "Latency")
-    const proceed = (at: number) => serve(route, { request, id, now: at }, fault, admission.headers)
+    const proceed = (at: number) => serve(route, { request, params, id: params.id, now: at }, fault, admission.headers)
     return latencyMillis > 0 ? { _tag: "Delay", millis: latencyMillis, resume: proceed } : proceed(now)
   }
 

@@ -55,13 +55,12 @@ const bodyText = (
 }
 
 /**
- * An `HttpClient` over a model handler, with no network: paths under `basePath` are handed to
- * the model with the time of the Effect `Clock` (so `TestClock` drives windows, timestamps and
- * latency); resets fail the request as a socket would (`ECONNRESET`).
+ * An `HttpClient` over a model handler, with no network: each request's path, prefix included,
+ * is handed to the model with the time of the Effect `Clock` (so `TestClock` drives windows,
+ * timestamps and latency); resets fail the request as a socket would (`ECONNRESET`).
  */
 export const makeHttpClient = (
-  handle: (request: Wire.Request, now: number) => Wire.Outcome,
-  basePath: string
+  handle: (request: Wire.Request, now: number) => Wire.Outcome
 ): HttpClient.HttpClient => {
   const run = (request: HttpClientRequest.HttpClientRequest, outcome: Wire.Outcome): Effect.Effect<
     HttpClientResponse.HttpClientResponse,
@@ -86,14 +85,12 @@ export const makeHttpClient = (
   }
   return HttpClient.make((request, url) =>
     Effect.flatMap(bodyText(request), (body) =>
-      Effect.flatMap(Clock.currentTimeMillis, (now) => {
-        const path = url.pathname.startsWith(`${basePath}/`) ? url.pathname.slice(basePath.length) : url.pathname
-        return run(request, handle({
+      Effect.flatMap(Clock.currentTimeMillis, (now) =>
+        run(request, handle({
           method: request.method,
-          path,
+          path: url.pathname,
           query: Object.fromEntries(url.searchParams),
           headers: request.headers,
           body
-        }, now))
-      })))
+        }, now)))))
 }

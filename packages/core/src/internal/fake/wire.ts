@@ -1,7 +1,7 @@
 /** What a transport hands the model: a plain request, nothing tied to HTTP libraries. */
 export interface Request {
   readonly method: string
-  /** The path below the base URL, such as `/leads/…` (no `/api/v1`, no query). */
+  /** The path as it arrives, API prefix included, such as `/api/v1/leads/…` (no query). */
   readonly path: string
   /** Query parameters, first value of each. */
   readonly query: Readonly<Record<string, string>>
