@@ -367,11 +367,20 @@ describe("envelopes as the contract describes them", () => {
       })
     ))))
 
-  it.effect("a search item without person or organization", () =>
+  it.effect("a search item without person or organization: absent stays absent, null is null", () =>
     Effect.gen(function*() {
       const leads = yield* Leads.Leads
       const page = yield* leads.searchLeads({ term: "John" })
       expect(page.items).toHaveLength(2)
+      const [absent, nulled] = page.items
+      // Left out, they stay left out (no key invented); sent as null, they are null.
+      expect(absent?.item).not.toHaveProperty("person")
+      expect(absent?.item).not.toHaveProperty("organization")
+      expect(nulled?.item.person).toBeNull()
+      expect(nulled?.item.organization).toBeNull()
+      // The rest of the item is decoded as sent.
+      expect(absent?.item.title).toBe("John Doe lead")
+      expect(nulled?.item.owner).toStrictEqual({ id: 1 })
     }).pipe(Effect.provide(makeTestLayer(() => {
       const [first] = searchItems as ReadonlyArray<{ readonly item: Record<string, unknown> }>
       const { organization: _o, person: _p, ...bare } = first?.item ?? {}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Fiber, TestClock } from "effect"
+import { Effect, Either, Fiber, TestClock } from "effect"
 import * as Errors from "../src/Errors.js"
 import * as Leads from "../src/Leads.js"
 import {
@@ -283,10 +283,45 @@ describe("bodies that break the contract", () => {
 })
 
 describe("deleteLead under retries", () => {
-  it.effect("a first-attempt 404 is NotFound: there was no such lead", () =>
+  const retrying = { retry: { times: 3, baseDelay: "100 millis" } } as const
+
+  /** deleteLead with retries on, run to its end on the TestClock. */
+  const deleteWithRetries = Effect.gen(function*() {
+    const leads = yield* Leads.Leads
+    const fiber = yield* Effect.fork(Effect.either(leads.deleteLead(id)))
+    yield* TestClock.adjust("1 minute")
+    return yield* Fiber.join(fiber)
+  })
+
+  it.effect("a retry that finds the lead gone succeeds: the first attempt deleted it, its answer was lost", () =>
+    Effect.gen(function*() {
+      const result = yield* deleteWithRetries
+      expect(result).toStrictEqual(Either.right({ id }))
+      expect(yield* requestCount).toBe(2)
+    }).pipe(Effect.provide(makeTestLayer((_, { index }) =>
+      index === 0
+        ? json(503, errorBody("Service unavailable"))
+        : json(404, errorBody("requested lead not found"))
+    , retrying))))
+
+  it.effect("a first-attempt 404 is NotFound, retries on or not: there was no such lead", () =>
+    Effect.gen(function*() {
+      const result = yield* deleteWithRetries
+      expect(Either.isLeft(result) && result.left).toBeInstanceOf(Errors.NotFound)
+      expect(Either.isLeft(result) && result.left).toMatchObject({ status: 404, attempts: 1 })
+      expect(yield* requestCount).toBe(1)
+    }).pipe(Effect.provide(makeTestLayer(() => json(404, errorBody("requested lead not found")), retrying))))
+
+  it.effect("a retried 404 is not mistaken for success on other operations: getLead stays NotFound", () =>
     Effect.gen(function*() {
       const leads = yield* Leads.Leads
-      const error = yield* Effect.flip(leads.deleteLead(id))
-      expect(error).toBeInstanceOf(Errors.NotFound)
-    }).pipe(Effect.provide(makeTestLayer(() => json(404, errorBody("requested lead not found"))))))
+      const fiber = yield* Effect.fork(Effect.flip(leads.getLead(id)))
+      yield* TestClock.adjust("1 minute")
+      const error = yield* Fiber.join(fiber)
+      expect(error).toMatchObject({ _tag: "NotFound", attempts: 2 })
+    }).pipe(Effect.provide(makeTestLayer((_, { index }) =>
+      index === 0
+        ? json(503, errorBody("Service unavailable"))
+        : json(404, errorBody("requested lead not found"))
+    , retrying))))
 })
