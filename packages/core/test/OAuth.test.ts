@@ -19,7 +19,7 @@ const makeServer = (options: ConstructorParameters<typeof OAuthServer>[0] = {}) 
   const client = makeHttpClient((request, now) => {
     received.push({ url: request.path, headers: request.headers, body: request.body })
     return { _tag: "Respond", response: server.handle(request, now) }
-  }, "")
+  })
   return { server, received, layer: Layer.succeed(HttpClient.HttpClient, client) }
 }
 
