@@ -10,3 +10,7 @@ export * as PipedriveNode from "./PipedriveNode.js"
  * @since 0.1.0
  */
 export * as RedisStore from "./RedisStore.js"
+/**
+ * @since 0.1.0
+ */
+export * as RedisTokenStore from "./RedisTokenStore.js"

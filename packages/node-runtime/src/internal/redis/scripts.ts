@@ -17,7 +17,7 @@ export interface Script {
   readonly keys: number
 }
 
-const script = (name: string, keys: number, lua: string): Script => ({
+export const script = (name: string, keys: number, lua: string): Script => ({
   name,
   lua,
   sha: createHash("sha1").update(lua).digest("hex"),
