@@ -259,6 +259,35 @@ export class ResponseDecodeError extends Schema.TaggedError<ResponseDecodeError>
 }
 
 /**
+ * The response body was larger than the client's `maxResponseBytes` cap: the connection was
+ * closed as soon as that was known (at once when `Content-Length` said so, else when the bytes
+ * read passed the cap), without reading the rest. Never retried: the same request would bring
+ * the same body back.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class ResponseTooLarge extends Schema.TaggedError<ResponseTooLarge>()("ResponseTooLarge", {
+  ...response,
+  status: Schema.Int,
+  /** The cap in force. */
+  maxBytes: Schema.Number,
+  /** The size `Content-Length` declared, when it was over the cap. */
+  declaredBytes: Schema.optional(Schema.Number)
+}) {
+  readonly [TypeId] = TypeId
+  override get message() {
+    const size = this.declaredBytes === undefined
+      ? `more than ${this.maxBytes} bytes arrived`
+      : `Content-Length is ${this.declaredBytes} bytes`
+    return describe(
+      this,
+      `response body too large (HTTP ${this.status}): ${size}, over the cap of ${this.maxBytes} bytes (maxResponseBytes); the connection was closed`
+    )
+  }
+}
+
+/**
  * The rate-limit store shared by several processes (Redis, say) did not answer in time or
  * could not be reached, so the request could not be given a slot and was not sent. Not
  * retried: a store outage outlasts a backoff, and sending without a slot could put the whole
@@ -363,6 +392,7 @@ export type PipedriveError =
   | TransportError
   | RequestTimeout
   | ResponseDecodeError
+  | ResponseTooLarge
   | RateLimitStoreError
   | OAuthError
   | TokenStoreError

@@ -27,6 +27,7 @@ import {
   OAuthError,
   RequestTimeout,
   ResponseDecodeError,
+  type ResponseTooLarge,
   type TransportError
 } from "./Errors.js"
 import { fromHttpClientError, readBody } from "./internal/responses.js"
@@ -66,12 +67,19 @@ export interface App {
 
 /**
  * What a token request can fail with: refused or failed at the OAuth server, the connection,
- * the timeout, an answer that is not a token response, input rejected before sending.
+ * the timeout, an answer that is not a token response or is over the response size cap, input
+ * rejected before sending.
  *
  * @since 0.1.0
  * @category errors
  */
-export type OAuthFailure = OAuthError | TransportError | RequestTimeout | ResponseDecodeError | InvalidInput
+export type OAuthFailure =
+  | OAuthError
+  | TransportError
+  | RequestTimeout
+  | ResponseDecodeError
+  | ResponseTooLarge
+  | InvalidInput
 
 const paths = { authorize: "/oauth/authorize", token: "/oauth/token", revoke: "/oauth/revoke" } as const
 

@@ -16,10 +16,13 @@ import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
+import * as Scope from "effect/Scope"
 import { CurrentOperation } from "./Operation.js"
 import { type PipedriveError, RequestTimeout } from "./Errors.js"
+import * as responses from "./internal/responses.js"
 import { fromHttpClientError, fromStatus, pathOf, readBody } from "./internal/responses.js"
 import * as RateLimit from "./RateLimit.js"
 import * as Retry from "./Retry.js"
@@ -81,6 +84,12 @@ export interface Policies {
   readonly retry?: Retry.Options | false | undefined
   /** The longest an attempt may take, body included (default 30 s). */
   readonly timeout?: Duration.DurationInput | undefined
+  /**
+   * The largest response body read, in bytes (default {@link defaultMaxResponseBytes}, 32 MiB:
+   * a page of 500 leads is about 1 MB). A larger body fails the call with `ResponseTooLarge`
+   * and closes the connection, without reading the rest.
+   */
+  readonly maxResponseBytes?: number | undefined
   /** A last transformation of the underlying client (proxies, extra headers, tracing). */
   readonly transformClient?: ((client: HttpClient.HttpClient) => HttpClient.HttpClient) | undefined
 }
@@ -102,6 +111,22 @@ export class PipedriveClient extends Context.Tag("@effect-pipedrive/core/Pipedri
   /** The rate-limit state as last seen: limit, remaining, reset, daily budget. */
   readonly rateLimitInfo: Effect.Effect<RateLimit.RateLimitInfo>
 }>() {}
+
+/**
+ * The largest response body read unless `maxResponseBytes` says otherwise: 32 MiB.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const defaultMaxResponseBytes: number = responses.defaultMaxResponseBytes
+
+const maxResponseBytesOf = (options: Policies): Either.Either<number, ConfigError.ConfigError> => {
+  const value = options.maxResponseBytes
+  if (value === undefined) return Either.right(defaultMaxResponseBytes)
+  return Number.isSafeInteger(value) && value > 0
+    ? Either.right(value)
+    : Either.left(ConfigError.InvalidData(["maxResponseBytes"], `expected a whole number of bytes above 0, got ${value}`))
+}
 
 /**
  * The base URL of each API version for a location, validated.
@@ -199,6 +224,17 @@ const tokenKey = (token: Redacted.Redacted): Effect.Effect<string> => {
 }
 
 /**
+ * Runs an attempt in a scope that is closed — aborting its request — when the attempt fails
+ * or is interrupted; a response read to its end needs no abort, so on success it is left open.
+ */
+const abortUnlessRead = <A, E, R>(attempt: Effect.Effect<A, E, R>): Effect.Effect<A, E, Exclude<R, Scope.Scope>> =>
+  Effect.flatMap(Scope.make(), (scope) =>
+    Effect.onExit(
+      Scope.extend(attempt, scope),
+      (exit) => Exit.isSuccess(exit) ? Effect.void : Scope.close(scope, exit)
+    ))
+
+/**
  * Builds the client over the `HttpClient` in context. Rate limits are counted in the
  * `RateLimitStore` in context when there is one (a store shared by several processes, say),
  * else in this client's own memory.
@@ -207,6 +243,7 @@ const tokenKey = (token: Redacted.Redacted): Effect.Effect<string> => {
  */
 export const make = Effect.fnUntraced(function*(options: Options) {
   const base = yield* apiBaseOf(options)
+  const maxResponseBytes = yield* maxResponseBytesOf(options)
   const token = options.apiToken ?? options.oauthToken
   const limits = limitsOf(options)
   const shared = yield* Effect.serviceOption(RateLimit.RateLimitStore)
@@ -227,30 +264,35 @@ export const make = Effect.fnUntraced(function*(options: Options) {
 
   const transport = (yield* HttpClient.HttpClient).pipe(
     options.transformClient ?? ((client) => client),
-    // Each request goes below the base of its operation's API version.
-    HttpClient.mapRequestEffect((request) =>
-      Effect.map(CurrentOperation, (operation) =>
-        authenticate(HttpClientRequest.prependUrl(HttpClientRequest.acceptJson(request), base[operation.api])))
-    ),
+    // Each attempt gets its own abort signal, fired when the attempt's scope closes: a body
+    // left unread (over the size cap, timed out, interrupted) closes its connection at once.
+    HttpClient.withScope,
     HttpClient.catchAll((error) => Effect.fail(fromHttpClientError(error)))
   )
 
-  const httpClient = transport.pipe(
-    // Statuses become typed errors; every response's headers steer the limiter. The body is
-    // read here so the timeout and the retry cover it.
-    HttpClient.transform((effect, request) =>
-      Effect.flatMap(Effect.zip(effect, CurrentOperation), ([response, operation]) =>
-        Effect.zipRight(
-          limiter.observe(response.headers, operation.window).pipe(Effect.catchAll(Effect.logWarning)),
-          Effect.flatMap(readBody(response), (text) =>
-            response.status >= 200 && response.status < 300
-              ? Effect.succeed(response)
-              : Effect.flatMap(
-                Clock.currentTimeMillis,
-                (now) => Effect.fail(fromStatus(request, response, text, operation, now))
-              ))
-        ))
-    ),
+  // Statuses become typed errors; every response's headers steer the limiter. The body is
+  // read here so the timeout and the retry cover it, in the attempt's scope.
+  const send = (request: HttpClientRequest.HttpClientRequest) =>
+    abortUnlessRead(Effect.flatMap(Effect.zip(transport.execute(request), CurrentOperation), ([response, operation]) =>
+      Effect.zipRight(
+        limiter.observe(response.headers, operation.window).pipe(Effect.catchAll(Effect.logWarning)),
+        Effect.flatMap(readBody(response, maxResponseBytes), (text) =>
+          response.status >= 200 && response.status < 300
+            ? Effect.succeed(response)
+            : Effect.flatMap(
+              Clock.currentTimeMillis,
+              (now) => Effect.fail(fromStatus(request, response, text, operation, now))
+            ))
+      )))
+  const attempt = HttpClient.makeWith(
+    (request: Effect.Effect<HttpClientRequest.HttpClientRequest>) => Effect.flatMap(request, send),
+    // Each request goes below the base of its operation's API version.
+    (request) =>
+      Effect.map(CurrentOperation, (operation) =>
+        authenticate(HttpClientRequest.prependUrl(HttpClientRequest.acceptJson(request), base[operation.api])))
+  )
+
+  const httpClient = attempt.pipe(
     HttpClient.transform((effect, request) =>
       Effect.timeoutFail(effect, {
         duration: Duration.millis(timeoutMillis),

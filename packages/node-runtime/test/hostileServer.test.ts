@@ -14,7 +14,7 @@ import { type Errors, Leads, PipedriveClient } from "@effect-pipedrive/core"
 import { afterAll, describe, expect, it } from "@effect/vitest"
 import { Clock, Duration, Effect, Either, Layer, Option, Redacted } from "effect"
 import { PipedriveNode } from "../src/index.js"
-import { leadId, token } from "./support/fixtures.js"
+import { leadId, leadJson, token } from "./support/fixtures.js"
 import { type Behaviour, Serve, start } from "./support/hostile.js"
 
 type Tag = "ok" | Errors.PipedriveError["_tag"]
@@ -65,6 +65,7 @@ const addLead = (leads: Leads.Leads["Type"]) => leads.addLead({ title: "New", pe
 const ok = (requests: number): Expected => ({ result: "ok", requests })
 const fails = (result: Tag, requests: number): Expected => ({ result, requests })
 
+const mb = 1024 * 1024
 const html = "<!doctype html><html><body>Please sign in</body></html>"
 
 const rows: ReadonlyArray<Row> = [
@@ -158,6 +159,50 @@ const rows: ReadonlyArray<Row> = [
     serve: Serve.text(200, "", { "content-type": "application/json" }),
     call: getLead,
     expect: fails("ResponseDecodeError", 1),
+    bound: "3 seconds"
+  },
+  {
+    name: "endless chunked body",
+    serve: Serve.flood(),
+    call: getLead,
+    policies: { timeout: "30 seconds" },
+    expect: fails("ResponseTooLarge", 1),
+    bound: "15 seconds"
+  },
+  {
+    name: "50 MB body (Content-Length)",
+    serve: Serve.flood(50 * mb, { "content-length": 50 * mb }),
+    call: getLead,
+    expect: fails("ResponseTooLarge", 1),
+    bound: "3 seconds"
+  },
+  {
+    name: "50 MB body (chunked)",
+    serve: Serve.flood(50 * mb),
+    call: getLead,
+    policies: { timeout: "30 seconds" },
+    expect: fails("ResponseTooLarge", 1),
+    bound: "15 seconds"
+  },
+  {
+    name: "Content-Length of 10 GB, then silence",
+    serve: (_, response) => response.writeHead(200, { "content-length": 10 * 1024 * mb }).flushHeaders(),
+    call: getLead,
+    // Refused on the header alone: long before the timeout.
+    policies: { timeout: "30 seconds" },
+    expect: fails("ResponseTooLarge", 1),
+    bound: "3 seconds"
+  },
+  {
+    name: "a page over maxResponseBytes: 1000",
+    serve: Serve.json(200, {
+      success: true,
+      data: [1, 2, 3].map((n) => leadJson(leadId(n))),
+      additional_data: { pagination: { start: 0, limit: 3, more_items_in_collection: false } }
+    }),
+    call: (leads) => leads.getLeads({ limit: 3 }),
+    policies: { maxResponseBytes: 1000 },
+    expect: fails("ResponseTooLarge", 1),
     bound: "3 seconds"
   },
   {

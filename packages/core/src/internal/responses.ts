@@ -3,6 +3,7 @@ import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as Effect from "effect/Effect"
 import * as ParseResult from "effect/ParseResult"
+import * as Stream from "effect/Stream"
 import type { Operation } from "../Operation.js"
 import * as Errors from "../Errors.js"
 import { nextMidnightUtc, readRateLimitHeaders, retryAfterHeaderMillis, retryAfterMillis } from "./headers.js"
@@ -188,6 +189,74 @@ export const decodeFailure = (
   })
 }
 
-/** Reads the body to the end within the attempt, so a timeout or retry covers it. */
-export const readBody = (response: HttpClientResponse.HttpClientResponse) =>
-  Effect.mapError(response.text, fromHttpClientError)
+/** The cap on a response body unless the client's `maxResponseBytes` says otherwise: 32 MiB. */
+export const defaultMaxResponseBytes = 32 * 1024 * 1024
+
+/** Bodies read by the client's policies, for the operation that decodes them afterwards. */
+const bodies = new WeakMap<HttpClientResponse.HttpClientResponse, string>()
+
+const declaredLength = (response: HttpClientResponse.HttpClientResponse): number | undefined => {
+  const header = response.headers["content-length"]
+  const length = header === undefined ? Number.NaN : Number(header)
+  return Number.isSafeInteger(length) && length >= 0 ? length : undefined
+}
+
+const tooLarge = (response: HttpClientResponse.HttpClientResponse, maxBytes: number, declaredBytes?: number) =>
+  new Errors.ResponseTooLarge({
+    method: response.request.method,
+    path: pathOf(response.request),
+    status: response.status,
+    maxBytes,
+    ...(declaredBytes === undefined ? {} : { declaredBytes })
+  })
+
+const decoder = new TextDecoder()
+
+/** The chunks as one UTF-8 text: decoded once, a sequence split mid-character included. */
+const decode = (chunks: ReadonlyArray<Uint8Array>, size: number): string => {
+  if (chunks.length === 1) return decoder.decode(chunks[0])
+  const bytes = new Uint8Array(size)
+  let offset = 0
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset)
+    offset += chunk.length
+  }
+  return decoder.decode(bytes)
+}
+
+/**
+ * Reads the body to the end within the attempt, so a timeout or retry covers it, against a
+ * cap: a `Content-Length` over it fails at once, and a body that grows past it (chunked, or
+ * lying about its length) fails as soon as the bytes read pass it — the stream is then left
+ * unfinished, which aborts the request. A body read once is answered again from memory.
+ */
+export const readBody = (
+  response: HttpClientResponse.HttpClientResponse,
+  maxBytes: number = defaultMaxResponseBytes
+): Effect.Effect<string, Errors.TransportError | Errors.ResponseTooLarge> =>
+  Effect.suspend(() => {
+    const read = bodies.get(response)
+    if (read !== undefined) return Effect.succeed(read)
+    const declared = declaredLength(response)
+    if (declared !== undefined && declared > maxBytes) return Effect.fail(tooLarge(response, maxBytes, declared))
+    const chunks: Array<Uint8Array> = []
+    let size = 0
+    return response.stream.pipe(
+      Stream.runForEachChunk((chunk) => {
+        for (const bytes of chunk) {
+          size += bytes.length
+          if (size > maxBytes) return Effect.fail(tooLarge(response, maxBytes))
+          chunks.push(bytes)
+        }
+        return Effect.void
+      }),
+      Effect.catchTag("ResponseError", (error) =>
+        // A response without a body (a 204, say) has no stream to read.
+        error.reason === "EmptyBody" ? Effect.void : Effect.fail(fromHttpClientError(error))),
+      Effect.map(() => {
+        const text = decode(chunks, size)
+        bodies.set(response, text)
+        return text
+      })
+    )
+  })

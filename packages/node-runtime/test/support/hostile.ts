@@ -97,6 +97,26 @@ export const Serve = {
     response.on("close", () => clearInterval(timer))
   },
 
+  /**
+   * A 200 whose body is `bytes` long (endless by default), written as fast as the client reads
+   * it; chunked unless `headers` give a `content-length`.
+   */
+  flood: (bytes = Number.POSITIVE_INFINITY, headers: Http.OutgoingHttpHeaders = {}): Behaviour => (_, response) => {
+    response.writeHead(200, { "content-type": "application/json", ...rateLimitHeaders, ...headers })
+    const chunk = Buffer.alloc(64 * 1024, " ")
+    let left = bytes
+    const pump = () => {
+      while (!response.destroyed && left > 0) {
+        const piece = left >= chunk.length ? chunk : chunk.subarray(0, left)
+        left -= piece.length
+        if (!response.write(piece)) return
+      }
+      if (left === 0) response.end()
+    }
+    response.on("drain", pump)
+    pump()
+  },
+
   /** The behaviours in turn, one per request; the last answers every later request. */
   sequence: (...behaviours: ReadonlyArray<Behaviour>): Behaviour => (request, response, index) =>
     behaviours[Math.min(index, behaviours.length - 1)]!(request, response, index)

@@ -1,0 +1,115 @@
+/**
+ * The response size cap over any `HttpClient` (here a web `Response` whose body the test
+ * controls): a `Content-Length` over the cap fails at once, a body that grows past it fails as
+ * soon as it does, the request is aborted, and the error is never retried.
+ */
+import { describe, expect, it } from "@effect/vitest"
+import * as HttpClient from "@effect/platform/HttpClient"
+import { ConfigError, Effect, Layer, Redacted } from "effect"
+import * as Errors from "../src/Errors.js"
+import * as Leads from "../src/Leads.js"
+import * as PipedriveClient from "../src/PipedriveClient.js"
+import { leadId, leadJson } from "./support/mockHttp.js"
+import { leadsLayer, makeScripted, type Script } from "./support/scriptedHttp.js"
+
+const encoder = new TextEncoder()
+
+/** A body served in `chunks`, counting how many were pulled and whether it was cancelled. */
+const body = (chunks: Iterable<Uint8Array>) => {
+  const iterator = chunks[Symbol.iterator]()
+  const stats = { pulled: 0, cancelled: false }
+  const stream = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      const next = iterator.next()
+      if (next.done === true) return controller.close()
+      stats.pulled++
+      controller.enqueue(next.value)
+    },
+    cancel() {
+      stats.cancelled = true
+    }
+  }, { highWaterMark: 0 })
+  return { stream, stats }
+}
+
+function* endless(chunk: Uint8Array) {
+  while (true) yield chunk
+}
+
+/** `getLead` with retries on (they must not happen), the error it fails with, and what was sent. */
+const getLeadOver = (script: Script, maxResponseBytes: number) => {
+  const { client, sent } = makeScripted(script)
+  return Effect.flatMap(Leads.Leads, (leads) => Effect.flip(leads.getLead(leadId(1)))).pipe(
+    Effect.provide(leadsLayer(client, { maxResponseBytes, retry: { baseDelay: "1 millis" } })),
+    Effect.map((error) => ({ error, sent }))
+  )
+}
+
+describe("response size cap", () => {
+  it.effect("a body that grows past the cap fails as soon as it does, is cancelled, and is not retried", () =>
+    Effect.gen(function*() {
+      const { stats, stream } = body(endless(new Uint8Array(1024).fill(32)))
+      const { error, sent } = yield* getLeadOver(() => new Response(stream, { status: 200 }), 10 * 1024)
+      expect(error).toBeInstanceOf(Errors.ResponseTooLarge)
+      expect(error).toMatchObject({ method: "GET", path: `/api/v1/leads/${leadId(1)}`, status: 200, maxBytes: 10240 })
+      expect(error.message).toContain("10240")
+      // The eleventh kilobyte passes the cap; at most the stream's next chunk is read beyond it.
+      expect(stats.pulled).toBeGreaterThanOrEqual(11)
+      expect(stats.pulled).toBeLessThanOrEqual(12)
+      expect(stats.cancelled).toBe(true)
+      expect(sent).toHaveLength(1)
+      expect(sent[0]!.signal.aborted).toBe(true)
+    }))
+
+  it.effect("a Content-Length over the cap fails before a byte is read", () =>
+    Effect.gen(function*() {
+      const { stats, stream } = body(endless(new Uint8Array(1024)))
+      const { error, sent } = yield* getLeadOver(
+        () => new Response(stream, { status: 200, headers: { "content-length": "50000000" } }),
+        1024 * 1024
+      )
+      expect(error).toMatchObject({ _tag: "ResponseTooLarge", declaredBytes: 50_000_000, maxBytes: 1024 * 1024 })
+      expect(stats.pulled).toBe(0)
+      expect(sent).toHaveLength(1)
+      expect(sent[0]!.signal.aborted).toBe(true)
+    }))
+
+  it.effect("an error status over the cap fails the same way", () =>
+    Effect.gen(function*() {
+      const { stream } = body(endless(new Uint8Array(1024)))
+      const { error, sent } = yield* getLeadOver(() => new Response(stream, { status: 500 }), 4096)
+      expect(error).toMatchObject({ _tag: "ResponseTooLarge", status: 500 })
+      expect(sent).toHaveLength(1)
+    }))
+
+  it.effect("a body of exactly the cap, in chunks that split a character, is read and decoded whole", () =>
+    Effect.gen(function*() {
+      const bytes = encoder.encode(JSON.stringify({ success: true, data: leadJson({ id: leadId(1), title: "Zoë — ☃ 🚀" }) }))
+      // Three-byte pieces cut every multi-byte character somewhere.
+      const pieces = Array.from({ length: Math.ceil(bytes.length / 3) }, (_, i) => bytes.subarray(i * 3, i * 3 + 3))
+      const { client } = makeScripted(() => new Response(body(pieces).stream, { status: 200 }))
+      const lead = yield* Effect.flatMap(Leads.Leads, (leads) => leads.getLead(leadId(1))).pipe(
+        Effect.provide(leadsLayer(client, { maxResponseBytes: bytes.length }))
+      )
+      expect(lead.title).toBe("Zoë — ☃ 🚀")
+    }))
+
+  it.effect.each([0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY])(
+    "maxResponseBytes: %s is a ConfigError naming the option",
+    (maxResponseBytes) =>
+      Effect.gen(function*() {
+        const { client } = makeScripted(() => new Response("{}"))
+        const error = yield* Layer.build(PipedriveClient.layer({ apiToken: Redacted.make("t"), companyDomain: "acme", maxResponseBytes })).pipe(
+          Effect.provideService(HttpClient.HttpClient, client),
+          Effect.scoped,
+          Effect.flip
+        )
+        expect(ConfigError.isConfigError(error)).toBe(true)
+        expect(String(error)).toContain("maxResponseBytes")
+      })
+  )
+
+  it("the default cap is 32 MiB", () => {
+    expect(PipedriveClient.defaultMaxResponseBytes).toBe(32 * 1024 * 1024)
+  })
+})
