@@ -1,4 +1,12 @@
 /**
+ * @since 0.2.0
+ */
+export * as CustomFields from "./CustomFields.js"
+/**
+ * @since 0.2.0
+ */
+export * as Endpoint from "./Endpoint.js"
+/**
  * @since 0.1.0
  */
 export * as Endpoints from "./Endpoints.js"
@@ -18,6 +26,10 @@ export * as Leads from "./Leads.js"
  * @since 0.1.0
  */
 export * as OAuth from "./OAuth.js"
+/**
+ * @since 0.2.0
+ */
+export * as Operation from "./Operation.js"
 /**
  * @since 0.1.0
  */
@@ -42,3 +54,7 @@ export * as Retry from "./Retry.js"
  * @since 0.1.0
  */
 export * as TokenStore from "./TokenStore.js"
+/**
+ * @since 0.2.0
+ */
+export * as TypedLeads from "./TypedLeads.js"
