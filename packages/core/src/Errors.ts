@@ -137,11 +137,14 @@ export class NotFound extends Schema.TaggedError<NotFound>()("NotFound", fromSer
 
 /**
  * 429 from the burst window (or the separate search window): retryable after `retryAfterMillis`.
+ * `status` is absent when the client's own limiter refused to send because the request could
+ * not get a slot before the retry deadline; `retryAfterMillis` then says the earliest it could.
  *
  * @since 0.1.0
  */
 export class RateLimited extends Schema.TaggedError<RateLimited>()("RateLimited", {
   ...fromServer,
+  status: Schema.optional(Schema.Int),
   scope: Schema.Literal("burst", "search"),
   /** From `Retry-After`, else `x-ratelimit-reset`; absent when Pipedrive said neither. */
   retryAfterMillis: Schema.optional(Schema.Number)
@@ -149,7 +152,10 @@ export class RateLimited extends Schema.TaggedError<RateLimited>()("RateLimited"
   readonly [TypeId] = TypeId
   override get message() {
     const wait = this.retryAfterMillis === undefined ? "" : `, retry after ${this.retryAfterMillis} ms`
-    return describe(this, `${serverText(this)} — ${this.scope} rate limit reached${wait}${attemptsText(this)}`)
+    const said = this.status === undefined
+      ? "no slot before the retry deadline (nothing was sent)"
+      : serverText({ ...this, status: this.status })
+    return describe(this, `${said} — ${this.scope} rate limit reached${wait}${attemptsText(this)}`)
   }
 }
 

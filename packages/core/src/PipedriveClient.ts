@@ -18,6 +18,7 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Scope from "effect/Scope"
 import { CurrentOperation } from "./Operation.js"
@@ -189,20 +190,52 @@ const withTokenHeader = (() => {
   }
 })()
 
-const limitsOf = (options: Options): RateLimit.Limits | undefined => {
-  if (options.rateLimit === false) return undefined
-  const plan = options.plan === undefined ? undefined : RateLimit.forPlan(options.plan, {
-    auth: options.oauthToken === undefined ? "apiToken" : "oauth",
-    seats: options.seats
-  })
-  const explicit = options.rateLimit
-  return {
-    requestsPerWindow: explicit?.requestsPerWindow ?? plan?.requestsPerWindow,
-    searchRequestsPerWindow: explicit?.searchRequestsPerWindow ?? plan?.searchRequestsPerWindow,
-    window: explicit?.window ?? plan?.window,
-    dailyTokens: explicit?.dailyTokens ?? plan?.dailyTokens
-  }
+const plans: ReadonlyArray<RateLimit.Plan> = ["lite", "growth", "premium", "ultimate"]
+
+/** A count an option gives: absent, or a whole number above zero (0 would stop all traffic). */
+const positiveCount = (path: ReadonlyArray<string>, value: unknown): Either.Either<void, ConfigError.ConfigError> =>
+  value === undefined || (typeof value === "number" && Number.isSafeInteger(value) && value > 0)
+    ? Either.void
+    : Either.left(ConfigError.InvalidData([...path], `expected a whole number above 0, got ${String(value)}`))
+
+const positiveDuration = (path: ReadonlyArray<string>, value: unknown): Either.Either<void, ConfigError.ConfigError> => {
+  if (value === undefined) return Either.void
+  const millis = Option.map(Duration.decodeUnknown(value), Duration.toMillis)
+  return Option.isSome(millis) && Number.isFinite(millis.value) && millis.value > 0
+    ? Either.void
+    : Either.left(ConfigError.InvalidData([...path], `expected a duration above 0, got ${String(value)}`))
 }
+
+/**
+ * The limits the options give, checked: an unknown plan, or a limit that is zero, negative or
+ * not a number, is a `ConfigError` naming the option (it would otherwise stop every request,
+ * or turn limiting off).
+ */
+const limitsOf = (options: Options): Either.Either<RateLimit.Limits | undefined, ConfigError.ConfigError> =>
+  Either.gen(function*() {
+    if (options.plan !== undefined && !plans.includes(options.plan)) {
+      return yield* Either.left(
+        ConfigError.InvalidData(["plan"], `expected one of ${plans.join(", ")}, got ${JSON.stringify(options.plan)}`)
+      )
+    }
+    yield* positiveCount(["seats"], options.seats)
+    if (options.rateLimit === false) return undefined
+    const explicit = options.rateLimit
+    yield* positiveCount(["rateLimit", "requestsPerWindow"], explicit?.requestsPerWindow)
+    yield* positiveCount(["rateLimit", "searchRequestsPerWindow"], explicit?.searchRequestsPerWindow)
+    yield* positiveCount(["rateLimit", "dailyTokens"], explicit?.dailyTokens)
+    yield* positiveDuration(["rateLimit", "window"], explicit?.window)
+    const plan = options.plan === undefined ? undefined : RateLimit.forPlan(options.plan, {
+      auth: options.oauthToken === undefined ? "apiToken" : "oauth",
+      seats: options.seats
+    })
+    return {
+      requestsPerWindow: explicit?.requestsPerWindow ?? plan?.requestsPerWindow,
+      searchRequestsPerWindow: explicit?.searchRequestsPerWindow ?? plan?.searchRequestsPerWindow,
+      window: explicit?.window ?? plan?.window,
+      dailyTokens: explicit?.dailyTokens ?? plan?.dailyTokens
+    }
+  })
 
 /**
  * What a store from context counts this token's limits under: a digest, never the token
@@ -245,7 +278,7 @@ export const make = Effect.fnUntraced(function*(options: Options) {
   const base = yield* apiBaseOf(options)
   const maxResponseBytes = yield* maxResponseBytesOf(options)
   const token = options.apiToken ?? options.oauthToken
-  const limits = limitsOf(options)
+  const limits = yield* limitsOf(options)
   const shared = yield* Effect.serviceOption(RateLimit.RateLimitStore)
   const timeoutMillis = Duration.toMillis(options.timeout ?? Duration.seconds(30))
   const limiter = RateLimit.makeLimiter({
@@ -302,8 +335,11 @@ export const make = Effect.fnUntraced(function*(options: Options) {
     HttpClient.transform((effect, request) =>
       Effect.flatMap(CurrentOperation, (operation) =>
         limiter.limit(operation, pathOf(request), effect).pipe(
+          // A 429 holds the window for everyone; the limiter's own refusal (no status) sent nothing.
           Effect.tapErrorTag("RateLimited", (error) =>
-            limiter.pause(error.scope, error.retryAfterMillis ?? 1000).pipe(Effect.catchAll(Effect.logWarning))
+            error.status === undefined
+              ? Effect.void
+              : limiter.pause(error.scope, error.retryAfterMillis ?? 1000).pipe(Effect.catchAll(Effect.logWarning))
           )
         ))
     ),

@@ -14,12 +14,15 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as FiberId from "effect/FiberId"
+import * as FiberRef from "effect/FiberRef"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
 import type { Operation, Window } from "./Operation.js"
-import { DailyBudgetExhausted, RateLimitStoreError } from "./Errors.js"
+import { DailyBudgetExhausted, RateLimited, RateLimitStoreError } from "./Errors.js"
 import { CountedWindow } from "./internal/countedWindow.js"
-import { nextMidnightUtc, readRateLimitHeaders } from "./internal/headers.js"
+import { currentDeadline } from "./internal/deadline.js"
+import { maxHoldWindows, nextMidnightUtc, readRateLimitHeaders } from "./internal/headers.js"
+import { Turnstile } from "./internal/turnstile.js"
 
 /**
  * Pipedrive's plans.
@@ -241,7 +244,7 @@ export interface Limiter {
     operation: Operation,
     path: string,
     send: Effect.Effect<A, E, R>
-  ) => Effect.Effect<A, E | DailyBudgetExhausted | RateLimitStoreError, R>
+  ) => Effect.Effect<A, E | RateLimited | DailyBudgetExhausted | RateLimitStoreError, R>
   /**
    * Learns from the headers of any response. The `x-ratelimit-*` headers describe the window
    * the request counted against, so a search response never shrinks or holds the burst window.
@@ -259,6 +262,11 @@ const defaultLearningLimit = 20
  * `leaseMillis` bounds how long one request may count while in flight (the attempt timeout
  * is a good value); with `enforce: false` it only records what the headers say, for
  * `RateLimitInfo`.
+ *
+ * A request never waits past the deadline of its call (set by the retry policy): when the
+ * store says its slot comes later, or the line ahead of it cannot all go by then, it fails at
+ * once with `RateLimited` (no `status`: nothing was sent) saying when it could go. A hold
+ * that a response asks for lasts at most a few windows (see `maxHoldWindows`).
  *
  * @since 0.1.0
  */
@@ -285,28 +293,94 @@ export const makeLimiter = (options: {
   }
   const limitOf = (window: Window) =>
     window === "search" ? searchLimit : limits.requestsPerWindow ?? info.limit ?? defaultLearningLimit
-  // Completed when a learned burst limit grows, so that requests waiting under the old one
-  // look again at once rather than at their next wake-up.
+  // A learned limit may still grow: then a line moves faster than it looks.
+  const knownLimit = (window: Window) => window === "search" || limits.requestsPerWindow !== undefined
+  // Completed when a learned burst limit grows, so that the request whose turn it is looks
+  // again at once rather than at its next wake-up.
   let limitRaised = Deferred.unsafeMake<void>(FiberId.none)
+  const lines: Record<Window, Turnstile> = { burst: new Turnstile(), search: new Turnstile() }
+  // When the request whose turn it is asks the store again: the earliest the line can move.
+  const nextTry: Record<Window, number> = { burst: 0, search: 0 }
 
-  const admit = (window: Window, operation: Operation): Effect.Effect<string, RateLimitStoreUnavailable> =>
+  const tooLate = (window: Window, operation: Operation, path: string, now: number, from: number) =>
+    Effect.fail(
+      new RateLimited({
+        method: operation.method,
+        path,
+        scope: window,
+        retryAfterMillis: Math.max(1, Math.ceil(from - now))
+      })
+    )
+
+  // The request whose turn it is: asks the store until admitted, sleeping in between.
+  const ask = (
+    window: Window,
+    operation: Operation,
+    path: string,
+    deadline: number
+  ): Effect.Effect<string, RateLimitStoreUnavailable | RateLimited> =>
     Effect.suspend(() => {
       const raised = limitRaised
       const limit = limitOf(window)
       return Effect.flatMap(Clock.currentTimeMillis, (now) =>
         Effect.flatMap(store.admit({ key: keys[window], limit, windowMillis, leaseMillis, now }), (admission) =>
           admission._tag === "Admitted"
-            ? Effect.succeed(admission.ticket)
+            ? Effect.sync(() => {
+              nextTry[window] = 0
+              return admission.ticket
+            })
             // The clock is read again: a shared store's answer took time to arrive.
-            : Effect.flatMap(Clock.currentTimeMillis, (answered) =>
-              Effect.logDebug(`rate limiter: ${window} window full, waiting ${admission.until - answered} ms`).pipe(
+            : Effect.flatMap(Clock.currentTimeMillis, (answered) => {
+              if (admission.until > deadline) return tooLate(window, operation, path, answered, admission.until)
+              nextTry[window] = admission.until
+              return Effect.logDebug(`rate limiter: ${window} window full, waiting ${admission.until - answered} ms`).pipe(
                 Effect.annotateLogs({ operation: operation.name, limit }),
                 Effect.zipRight(
                   Effect.raceFirst(Effect.sleep(Duration.millis(admission.until - answered)), Deferred.await(raised))
                 ),
-                Effect.zipRight(admit(window, operation))
-              ))))
+                Effect.zipRight(ask(window, operation, path, deadline))
+              )
+            })))
     })
+
+  // Waits in line for the turn to ask, unless the line cannot reach this request in time: with
+  // at most `limit` admitted per window, the n-th in line goes no sooner than n ÷ limit windows
+  // after the first.
+  const admit = (
+    window: Window,
+    operation: Operation,
+    path: string
+  ): Effect.Effect<string, RateLimitStoreUnavailable | RateLimited> =>
+    Effect.flatMap(FiberRef.get(currentDeadline), (deadline) =>
+      Effect.flatMap(Clock.currentTimeMillis, (now) => {
+        const line = lines[window]
+        const earliest = () =>
+          Math.max(now, nextTry[window]) + Math.floor(line.length / limitOf(window)) * windowMillis
+        if (line.length > 0 && knownLimit(window) && earliest() > deadline) {
+          return tooLate(window, operation, path, now, earliest())
+        }
+        return line.run(
+          ask(window, operation, path, deadline),
+          deadline - now,
+          Effect.flatMap(Clock.currentTimeMillis, (late) => tooLate(window, operation, path, late, nextTry[window]))
+        )
+      }))
+
+  // Holds a window as a response asked, but never longer than a few windows: a longer ask is a
+  // broken proxy or gateway, and believing it would stop every request of every process that
+  // shares the store. Said once at warning level; a hostile server repeating it is not news.
+  let warnedOfLongHold = false
+  const maxHoldMillis = maxHoldWindows * windowMillis
+  const hold = (window: Window, now: number, millis: number, source: string) => {
+    const clamped = Math.min(millis, maxHoldMillis)
+    const say = clamped < millis && !warnedOfLongHold
+      ? Effect.logWarning(
+        `rate limiter: ${source} asked to hold the ${window} window for ${millis} ms; holding ${clamped} ms ` +
+          `(at most ${maxHoldWindows} windows)`
+      ).pipe(Effect.zipLeft(Effect.sync(() => (warnedOfLongHold = true))))
+      : Effect.logDebug(`rate limiter: ${window} window spent, holding for ${clamped} ms`)
+    return Effect.zipRight(say, store.hold(keys[window], now + clamped))
+  }
 
   const release = (window: Window, ticket: string) =>
     Effect.flatMap(Clock.currentTimeMillis, (now) =>
@@ -348,11 +422,11 @@ export const makeLimiter = (options: {
     operation: Operation,
     path: string,
     send: Effect.Effect<A, E, R>
-  ): Effect.Effect<A, E | RateLimitStoreError, R> => {
+  ): Effect.Effect<A, E | RateLimited | RateLimitStoreError, R> => {
     if (windows.length === 0) return send
     const [window, ...rest] = windows as readonly [Window, ...Array<Window>]
     return Effect.flatMap(
-      Effect.catchTag(admit(window, operation), "RateLimitStoreUnavailable", ({ reason }) =>
+      Effect.catchTag(admit(window, operation, path), "RateLimitStoreUnavailable", ({ reason }) =>
         Effect.fail(new RateLimitStoreError({ method: operation.method, path, reason }))),
       (ticket) => Effect.ensuring(within(rest, operation, path, send), release(window, ticket))
     )
@@ -394,11 +468,7 @@ export const makeLimiter = (options: {
           ? limits.window === undefined ? resetMillis : Math.min(resetMillis, windowMillis)
           : 0
         return Effect.zipRight(
-          holdMillis > 0
-            ? Effect.logDebug(`rate limiter: ${window} window spent, holding for ${holdMillis} ms`).pipe(
-              Effect.zipRight(store.hold(keys[window], now + holdMillis))
-            )
-            : Effect.void,
+          holdMillis > 0 ? hold(window, now, holdMillis, "x-ratelimit-reset") : Effect.void,
           seen.dailyRemaining === undefined ? Effect.void : store.report({
             key: dailyKey,
             remaining: seen.dailyRemaining,
@@ -409,7 +479,7 @@ export const makeLimiter = (options: {
       }),
     pause: (window, millis) =>
       options.enforce
-        ? Effect.flatMap(Clock.currentTimeMillis, (now) => store.hold(keys[window], now + millis))
+        ? Effect.flatMap(Clock.currentTimeMillis, (now) => hold(window, now, millis, "Retry-After"))
         : Effect.void,
     info: Effect.sync(() => info)
   }

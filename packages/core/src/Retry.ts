@@ -11,6 +11,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Random from "effect/Random"
 import { type PipedriveError, withAttempts } from "./Errors.js"
+import { currentDeadline } from "./internal/deadline.js"
 
 /**
  * @since 0.1.0
@@ -90,7 +91,8 @@ export const delayFor = (
 
 /**
  * Runs `attempt` until it succeeds or may not be retried any more; the final error carries
- * the number of attempts made. Each attempt gets a span.
+ * the number of attempts made. Each attempt gets a span. The deadline covers everything from
+ * the first attempt on, waiting for a rate-limit slot included.
  *
  * @since 0.1.0
  */
@@ -131,6 +133,7 @@ export const retrying = (options: Options | undefined) => {
                   )))
           })
         )
-      return run(1)
+      // The limiter below reads the deadline: a slot it cannot give in time fails at once.
+      return Effect.locally(run(1), currentDeadline, startedAt + deadlineMillis)
     })
 }

@@ -6,8 +6,7 @@ import type { PipedriveError } from "../src/Errors.js"
 import * as Leads from "../src/Leads.js"
 import type * as PipedriveClient from "../src/PipedriveClient.js"
 import { json, leadId, leadJson, pagination, searchItemJson } from "./support/mockHttp.js"
-import { runFor } from "./support/drive.js"
-import { leadsLayer, makeScripted, type Script, type Sent } from "./support/scriptedHttp.js"
+import { leadsLayer, makeScripted, runScripted, type Script, type Sent } from "./support/scriptedHttp.js"
 
 const isSearch = (request: Sent) => request.url.pathname.endsWith("/leads/search")
 
@@ -69,20 +68,7 @@ const getLeads = (count: number, from = 0) => (leads: Leads.Leads["Type"]) =>
 const searches = (count: number) => (leads: Leads.Leads["Type"]) =>
   Effect.forEach(Arr.range(1, count), () => leads.searchLeads({ term: "doe" }), { concurrency: "unbounded" })
 
-const runWith = <A>(
-  script: Script,
-  policies: PipedriveClient.Policies,
-  program: (leads: Leads.Leads["Type"]) => Effect.Effect<A, PipedriveError>,
-  duration: Parameters<typeof runFor>[1] = "1 minute"
-) =>
-  Effect.gen(function*() {
-    const { client, sent } = makeScripted(script)
-    const exit = yield* runFor(
-      Effect.flatMap(Leads.Leads, program).pipe(Effect.provide(leadsLayer(client, policies))),
-      duration
-    )
-    return { exit, sent, times: sent.map((request) => request.at) }
-  })
+const runWith = runScripted
 
 /** Some fields of an error as a plain object (vitest's deep equality loops on yieldable errors). */
 const pick = (error: PipedriveError, ...keys: ReadonlyArray<string>): Record<string, unknown> =>

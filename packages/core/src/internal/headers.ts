@@ -17,12 +17,22 @@ export interface RateLimitHeaders {
   readonly dailyRemaining: number | undefined
 }
 
+/** A limit of zero or less would stop all traffic: it is a broken header, not a limit. */
+const positive = (value: number | undefined) => value !== undefined && value > 0 ? value : undefined
+
+/** A count or a time cannot be negative; a negative one says "none left" / "now". */
+const nonNegative = (value: number | undefined) => value === undefined ? undefined : Math.max(0, value)
+
+/**
+ * The rate-limit headers of a response, sanity-checked: what is not a number is absent, a
+ * limit that is not positive is absent, and counts and times below zero are zero.
+ */
 export const readRateLimitHeaders = (headers: Headers.Headers): RateLimitHeaders => ({
-  limit: numberHeader(headers, "x-ratelimit-limit"),
-  remaining: numberHeader(headers, "x-ratelimit-remaining"),
-  reset: numberHeader(headers, "x-ratelimit-reset"),
-  dailyLimit: numberHeader(headers, "x-daily-ratelimit-token-limit"),
-  dailyRemaining: numberHeader(headers, "x-daily-ratelimit-token-remaining")
+  limit: positive(numberHeader(headers, "x-ratelimit-limit")),
+  remaining: nonNegative(numberHeader(headers, "x-ratelimit-remaining")),
+  reset: nonNegative(numberHeader(headers, "x-ratelimit-reset")),
+  dailyLimit: positive(numberHeader(headers, "x-daily-ratelimit-token-limit")),
+  dailyRemaining: nonNegative(numberHeader(headers, "x-daily-ratelimit-token-remaining"))
 })
 
 /** `Retry-After` (seconds, possibly fractional, or an HTTP date) in milliseconds, when sent. */
@@ -46,6 +56,13 @@ export const retryAfterMillis = (headers: Headers.Headers, now: number): number 
   const reset = numberHeader(headers, "x-ratelimit-reset")
   return reset === undefined ? undefined : Math.max(0, Math.round(reset * 1000))
 }
+
+/**
+ * The longest a response can hold a burst or search window, in windows. Pipedrive's windows
+ * reset within one; a `Retry-After` or `x-ratelimit-reset` asking for more is a broken proxy
+ * or gateway, and believing it would stop every request of every process sharing the store.
+ */
+export const maxHoldWindows = 3
 
 /** Midnight after `now`, in UTC: when a client-counted daily budget starts again. */
 export const nextMidnightUtc = (now: number): Date => {

@@ -7,9 +7,11 @@ import * as HttpClient from "@effect/platform/HttpClient"
 import type * as HttpClientError from "@effect/platform/HttpClientError"
 import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
-import { Clock, Effect, Layer, Option, Redacted, type Tracer } from "effect"
+import { Array as Arr, Clock, Effect, Layer, Logger, LogLevel, Option, Redacted, type Tracer } from "effect"
+import type { PipedriveError } from "../../src/Errors.js"
 import * as Leads from "../../src/Leads.js"
 import * as PipedriveClient from "../../src/PipedriveClient.js"
+import { runFor } from "./drive.js"
 import { testToken } from "./mockHttp.js"
 
 /** One request as it reached the transport. */
@@ -56,6 +58,33 @@ export const leadsLayer = (
     Layer.orDie
   )
 }
+
+/**
+ * Runs `program` against `Leads` over a scripted transport while the `TestClock` runs for
+ * `duration`: how it ended, what was sent and when, and every warning logged.
+ */
+export const runScripted = <A>(
+  script: Script,
+  policies: PipedriveClient.Policies,
+  program: (leads: Leads.Leads["Type"]) => Effect.Effect<A, PipedriveError>,
+  duration: Parameters<typeof runFor>[1] = "1 minute"
+) =>
+  Effect.gen(function*() {
+    const { client, sent } = makeScripted(script)
+    const warnings: Array<string> = []
+    const logger = Logger.make(({ logLevel, message }) => {
+      if (logLevel._tag === "Warning") warnings.push(String(Arr.isArray(message) ? message.join(" ") : message))
+    })
+    const exit = yield* runFor(
+      Effect.flatMap(Leads.Leads, program).pipe(
+        Effect.provide(leadsLayer(client, policies)),
+        Effect.provide(Logger.replace(Logger.defaultLogger, logger)),
+        Logger.withMinimumLogLevel(LogLevel.Debug)
+      ),
+      duration
+    )
+    return { exit, sent, times: sent.map((request) => request.at), warnings }
+  })
 
 /** A tracer that keeps every span it starts (native spans underneath). */
 export const makeCapturingTracer = Effect.map(Effect.tracer, (native) => {

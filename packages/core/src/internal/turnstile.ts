@@ -1,0 +1,98 @@
+/**
+ * A first-in, first-out line for the requests waiting on one rate-limit window. Only the one
+ * whose turn it is asks the store and sleeps until a slot may free; the others wait in line
+ * and are woken one at a time as turns pass. A freed slot then costs one wake-up whether 2 or
+ * 2,000 requests wait (Effect's `Semaphore` wakes every waiter on each release, and sleeping
+ * waiters would each wake at every slot's time).
+ */
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+
+interface Waiter {
+  /** Resumes the waiting fiber; set once it is suspended. */
+  wake: (() => void) | undefined
+  next: Waiter | undefined
+  /** The turn was passed to it. */
+  handed: boolean
+  /** It left the line (its turn done, or it gave up). */
+  gone: boolean
+}
+
+export class Turnstile {
+  private busy = false
+  private first: Waiter | undefined
+  private last: Waiter | undefined
+  /** In line, the one whose turn it is included. */
+  private inLine = 0
+
+  /** How many are in line now, the one whose turn it is included. */
+  get length(): number {
+    return this.inLine
+  }
+
+  /**
+   * Runs `body` in turn. When the turn has not come within `patience` milliseconds the request
+   * leaves the line and `late` runs instead.
+   */
+  run<A, E, R, A2, E2, R2>(
+    body: Effect.Effect<A, E, R>,
+    patience: number,
+    late: Effect.Effect<A2, E2, R2>
+  ): Effect.Effect<A | A2, E | E2, R | R2> {
+    return Effect.uninterruptibleMask((restore) =>
+      Effect.suspend((): Effect.Effect<A | A2, E | E2, R | R2> => {
+        this.inLine++
+        if (!this.busy) {
+          this.busy = true
+          return Effect.ensuring(restore(body), this.pass)
+        }
+        const waiter: Waiter = { wake: undefined, next: undefined, handed: false, gone: false }
+        const abandon = Effect.sync(() => this.abandon(waiter))
+        const wait = Effect.async<void>((resume) => {
+          if (this.last === undefined) this.first = waiter
+          else this.last.next = waiter
+          this.last = waiter
+          waiter.wake = () => resume(Effect.void)
+        })
+        const waited = Number.isFinite(patience)
+          ? Effect.timeoutOption(Effect.onInterrupt(wait, () => abandon), Math.max(0, patience))
+          : Effect.asSome(wait)
+        const inTurn: Effect.Effect<A | A2, E | E2, R | R2> = Effect.ensuring(restore(body), this.pass)
+        return Effect.flatMap(
+          Effect.onInterrupt(restore(waited), () => abandon),
+          (turn) => Option.isSome(turn) ? inTurn : restore(late)
+        )
+      })
+    )
+  }
+
+  /** The turn ends: it goes to the first still in line. */
+  private readonly pass = Effect.sync(() => {
+    this.inLine--
+    this.handOn()
+  })
+
+  private handOn(): void {
+    for (;;) {
+      const next = this.first
+      if (next === undefined) {
+        this.busy = false
+        return
+      }
+      this.first = next.next
+      if (this.first === undefined) this.last = undefined
+      if (next.gone) continue
+      next.handed = true
+      next.wake?.()
+      return
+    }
+  }
+
+  /** A waiter gives up (interrupted, or out of patience); a turn already handed to it goes on. */
+  private abandon(waiter: Waiter): void {
+    if (waiter.gone) return
+    waiter.gone = true
+    this.inLine--
+    if (waiter.handed) this.handOn()
+  }
+}
