@@ -25,3 +25,16 @@ export const operations = [
 
 /** The name of an operation: its `operationId` (with a `V2` suffix where v1 has the same). */
 export type OperationName = typeof operations[number]["name"]
+
+/**
+ * Enumerated values the server checks requests against: list sort fields (`getLeads`,
+ * `getArchivedLeads`), search fields and include_fields (`searchLeads`), `visible_to`
+ * (lead bodies), label colours (lead label bodies).
+ */
+export const enums = {
+  sortFields: ["id", "title", "owner_id", "creator_id", "was_seen", "expected_close_date", "next_activity_id", "add_time", "update_time"],
+  searchFields: ["custom_fields", "notes", "title"],
+  searchIncludeFields: ["lead.was_seen"],
+  visibleTo: ["1", "3", "5", "7"],
+  labelColors: ["blue", "brown", "dark-gray", "gray", "green", "orange", "pink", "purple", "red", "yellow"],
+} as const

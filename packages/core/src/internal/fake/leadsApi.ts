@@ -1,4 +1,6 @@
 import * as Either from "effect/Either"
+// Shared with the client: the Lead type (the wire shape, no behaviour) and Pipedrive's custom
+// field key format, which the client exports but never consults on a request.
 import { isCustomFieldKey, type Lead } from "../../Lead.js"
 import { type Directory, permittedUsers, tokenUserId } from "./directory.js"
 import type { EndpointName } from "./faults.js"

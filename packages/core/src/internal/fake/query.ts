@@ -1,7 +1,6 @@
 import * as Either from "effect/Either"
-import * as Schema from "effect/Schema"
 import type { Lead } from "../../Lead.js"
-import { SortField } from "../../Requests.js"
+import { enums } from "./contract.js"
 import type { Entry } from "./store.js"
 
 /**
@@ -56,7 +55,10 @@ export const paginate = <A>(items: ReadonlyArray<A>, { limit, start }: PageReque
   }
 }
 
-const isSortField = Schema.is(SortField)
+// From the OpenAPI excerpt, not the client's `SortField`: a field the client drops or adds
+// shows up as a disagreement with the server.
+type SortField = typeof enums.sortFields[number]
+const isSortField = (field: string): field is SortField => (enums.sortFields as ReadonlyArray<string>).includes(field)
 
 interface SortKey {
   readonly field: SortField
@@ -86,7 +88,7 @@ const parseSort = (raw: string | undefined): Either.Either<ReadonlyArray<SortKey
   for (const part of raw.split(",")) {
     const match = /^\s*([a-z_]+)(?:\s+(asc|desc))?\s*$/i.exec(part)
     if (match === null || !isSortField(match[1]!)) {
-      return Either.left(`"sort" must be field names from [${SortField.literals.join(", ")}], each with ASC or DESC`)
+      return Either.left(`"sort" must be field names from [${enums.sortFields.join(", ")}], each with ASC or DESC`)
     }
     keys.push({ field: match[1], descending: match[2]?.toLowerCase() === "desc" })
   }
@@ -163,8 +165,8 @@ export const selectLeads = (
   return keyed.map(({ entry }) => entry)
 }
 
-export type SearchField = "title" | "notes" | "custom_fields"
-const searchFields: ReadonlyArray<SearchField> = ["title", "notes", "custom_fields"]
+export type SearchField = typeof enums.searchFields[number]
+const searchFields: ReadonlyArray<SearchField> = enums.searchFields
 
 export interface SearchQuery extends PageRequest {
   readonly term: string
@@ -201,8 +203,11 @@ export const parseSearchQuery = (query: Query): Either.Either<SearchQuery, strin
       fields.add(field as SearchField)
     }
     const include = (query.include_fields ?? "").split(",").map((f) => f.trim()).filter((f) => f !== "")
-    const unknownInclude = include.find((f) => f !== "lead.was_seen")
-    if (unknownInclude !== undefined) return yield* Either.left(`"include_fields" must be one of [lead.was_seen]`)
+    const includable: ReadonlyArray<string> = enums.searchIncludeFields
+    const unknownInclude = include.find((f) => !includable.includes(f))
+    if (unknownInclude !== undefined) {
+      return yield* Either.left(`"include_fields" must be one of [${includable.join(", ")}]`)
+    }
     const selection = {
       term,
       fields: fields.size === 0 ? searchFields : searchFields.filter((field) => fields.has(field)),
@@ -214,7 +219,7 @@ export const parseSearchQuery = (query: Query): Either.Either<SearchQuery, strin
       ...page,
       ...selection,
       fields: new Set(selection.fields),
-      includeWasSeen: include.length > 0,
+      includeWasSeen: include.includes("lead.was_seen"),
       key: JSON.stringify(selection)
     }
   })

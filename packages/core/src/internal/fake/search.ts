@@ -1,3 +1,5 @@
+// Shared with the client: the Lead type (the wire shape, no behaviour) and Pipedrive's custom
+// field key format, which the client exports but never consults on a request.
 import { isCustomFieldKey, type Lead } from "../../Lead.js"
 import { organizationName, personEmail, personName } from "./directory.js"
 import type { SearchQuery } from "./query.js"

@@ -1,5 +1,8 @@
 import * as Either from "effect/Either"
+// Shared with the client on purpose: Pipedrive's key format, which the client exports for its
+// users but never consults on a request, so sharing it hides no client mistake.
 import { isCustomFieldKey } from "../../Lead.js"
+import { enums } from "./contract.js"
 import type { Directory } from "./directory.js"
 
 /**
@@ -63,11 +66,11 @@ const date: Check = (value, key) => {
     : `"${key}" must be a valid date`
 }
 
-const visibilities = new Set(["1", "3", "5", "7"])
+const visibilities: ReadonlySet<string> = new Set(enums.visibleTo)
 const visibility: Check = (value, key) =>
   (typeof value === "string" || isInt(value)) && visibilities.has(String(value))
     ? undefined
-    : `"${key}" must be one of [1, 3, 5, 7]`
+    : `"${key}" must be one of [${enums.visibleTo.join(", ")}]`
 
 const fields: Readonly<Record<string, FieldRule>> = {
   title: { check: title, nullable: false, on: "both" },
