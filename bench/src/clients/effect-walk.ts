@@ -3,7 +3,9 @@
  * validation), rate limiting off. Optional CPU work per page stands for a consumer that does
  * something with each page.
  *
- *   effect-walk --url U --token T --leads N [--read-ahead 0|1|2] [--work-ms 0] [--limit 500] [--tracer off]
+ *   effect-walk --url U --token T --leads N [--concurrency K] [--work-ms 0] [--limit 500] [--tracer off]
+ *
+ * Without `--concurrency`, the stream's default (what the rate limiter has room for, at most 4).
  *
  * `--tracer off` (a diagnostic, not a scenario) runs the walk with Effect's tracer disabled.
  */
@@ -12,15 +14,12 @@ import * as PipedriveNode from "@effect-pipedrive/node-runtime/PipedriveNode"
 import { Chunk, Effect, Redacted, Stream } from "effect"
 import { arg, busyWork, intArg, measure, report, requiredArg, touch } from "../lib/protocol.js"
 
-const readAheadOf = (value: number): 0 | 1 | 2 | undefined =>
-  value === 0 || value === 1 || value === 2 ? value : undefined
-
 const url = requiredArg("url")
 const token = requiredArg("token")
 const leads = intArg("leads", 100_000)
 const workMs = intArg("work-ms", 0)
 const limit = intArg("limit", 500)
-const readAhead = readAheadOf(intArg("read-ahead", 1))
+const concurrency = arg("concurrency") === undefined ? undefined : intArg("concurrency", 1)
 
 const program = Effect.gen(function*() {
   const service = yield* Leads.Leads
@@ -29,7 +28,7 @@ const program = Effect.gen(function*() {
   let checksum = 0
   let pages = 0
   let count = 0
-  yield* service.streamLeads({ limit }, readAhead === undefined ? {} : { readAhead }).pipe(
+  yield* service.streamLeads({ limit }, { concurrency }).pipe(
     Stream.take(leads),
     Stream.runForEachChunk((chunk) =>
       Effect.sync(() => {

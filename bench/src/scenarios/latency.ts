@@ -11,8 +11,8 @@ const workMs = 20
 const timeoutMs = 120_000
 
 const variants = [
-  { key: "readAhead", readAhead: "1", label: "streamLeads, default read-ahead (1)" },
-  { key: "noPrefetch", readAhead: "0", label: "streamLeads, readAhead: 0" }
+  { key: "readAhead", concurrency: "2", label: "streamLeads, concurrency: 2 (one page ahead)" },
+  { key: "noPrefetch", concurrency: "1", label: "streamLeads, concurrency: 1" }
 ] as const
 
 /** 2. 20 ms per request on the server, 20 ms of CPU work per page in the consumer. */
@@ -21,19 +21,19 @@ export const run = (context: Context): Promise<ScenarioReport> =>
     context.runtime,
     ["--leads", String(seededFor[leads]), "--seed", "1", "--latency-ms", String(latencyMs), ...noServerLimits],
     async (server) => {
-      const once = (readAhead: string) => async (): Promise<ClientResult> => {
+      const once = (concurrency: string) => async (): Promise<ClientResult> => {
         const result = await runClient(context.runtime, "effect-walk", [
           "--url", server.url, "--token", server.token, "--leads", String(leads), "--limit", "500",
-          "--read-ahead", readAhead, "--work-ms", String(workMs)
+          "--concurrency", concurrency, "--work-ms", String(workMs)
         ], timeoutMs)
         if (result.items !== leads) throw new Error(`walked ${result.items} leads, expected ${leads}`)
         return result
       }
       context.log("latency: warm-up (not counted)")
-      await once("1")()
+      await once("2")()
       const results = await alternate(
         context.rounds,
-        variants.map((variant) => ({ key: variant.key, run: once(variant.readAhead) })),
+        variants.map((variant) => ({ key: variant.key, run: once(variant.concurrency) })),
         (key, round, result) => context.log(`latency ${key} round ${round + 1}: ${result.elapsedMs.toFixed(0)} ms`)
       )
       const wall = (key: string) => results[key]!.map((r) => r.elapsedMs)
@@ -60,7 +60,7 @@ export const run = (context: Context): Promise<ScenarioReport> =>
         ],
         checks: [
           {
-            label: "speed-up: readAhead 0 wall / default wall",
+            label: "speed-up: concurrency 1 wall / concurrency 2 wall",
             value: speedup.median,
             target: { op: ">=", value: 1.5 },
             perRound: speedup.perRound

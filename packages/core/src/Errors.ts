@@ -380,6 +380,44 @@ export class TokenStoreError extends Schema.TaggedError<TokenStoreError>()("Toke
 }
 
 /**
+ * A walk over pages stopped because Pipedrive's pagination did not move forward: a page said
+ * `more_items_in_collection: true` with a `next_start` at or before its own `start`, or more
+ * empty pages claiming more came in a row than a walk follows (see `Pagination.maxEmptyPages`).
+ * The items of the pages before it (and of this page) were emitted; nothing past it is fetched.
+ * Never retried: asking again gets the same answer.
+ *
+ * @since 0.1.0
+ */
+export class PaginationStalled extends Schema.TaggedError<PaginationStalled>()("PaginationStalled", {
+  ...request,
+  /**
+   * `notForward`: the next page would start at or before this one; `emptyPages`: too many
+   * empty pages claiming more came in a row.
+   */
+  reason: Schema.Literal("notForward", "emptyPages"),
+  /** The `start` of the page that did not move forward. */
+  start: Schema.Int,
+  /** The `next_start` that page said (absent when it gave none). */
+  nextStart: Schema.optional(Schema.Number),
+  /** How many items that page carried. */
+  items: Schema.Int,
+  /** Empty pages claiming more, in a row, up to and including this one. */
+  emptyPages: Schema.Int
+}) {
+  readonly [TypeId] = TypeId
+  override get message() {
+    const next = this.nextStart === undefined ? "no next_start" : `next_start ${this.nextStart}`
+    const said = `the page at start ${this.start} had ${this.items} items, more_items_in_collection: true and ${next}`
+    return describe(
+      this,
+      this.reason === "emptyPages"
+        ? `pagination stalled: ${this.emptyPages} empty pages in a row claimed more items; ${said}`
+        : `pagination stalled: ${said}, which does not move past ${this.start}`
+    )
+  }
+}
+
+/**
  * Every error a Pipedrive operation can fail with.
  *
  * @since 0.1.0
@@ -402,6 +440,7 @@ export type PipedriveError =
   | RateLimitStoreError
   | OAuthError
   | TokenStoreError
+  | PaginationStalled
 
 /**
  * @since 0.1.0

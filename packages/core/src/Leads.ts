@@ -185,14 +185,17 @@ export interface Service extends Endpoint.Operations<typeof endpoints> {
 export class Leads extends Context.Tag("@effect-pipedrive/core/Leads")<Leads, Service>() {}
 
 const walk = <P extends { readonly start?: number; readonly limit?: number }, A>(
-  fetch: (params: P) => Effect.Effect<Page<A>, PipedriveError>
+  name: keyof typeof endpoints,
+  fetch: (params: P) => Effect.Effect<Page<A>, PipedriveError>,
+  room: Effect.Effect<number | undefined>
 ) =>
 (params: P, options?: StreamOptions): Stream.Stream<A, PipedriveError> =>
-  paginate(
-    params.start ?? 0,
-    (start) => fetch({ ...params, start, limit: params.limit ?? streamPageSize }),
-    options
-  )
+  paginate({
+    start: params.start ?? 0,
+    fetch: (start) => fetch({ ...params, start, limit: params.limit ?? streamPageSize }),
+    request: { method: endpoints[name].method, path: endpoints[name].path, operation: name },
+    room
+  }, options)
 
 /**
  * The service over a {@link PipedriveClient}.
@@ -202,8 +205,11 @@ const walk = <P extends { readonly start?: number; readonly limit?: number }, A>
  */
 export const make = Effect.map(PipedriveClient, ({ httpClient, rateLimitInfo }) => {
   const operations = Endpoint.operations(httpClient, "Leads", endpoints)
-  const streamLeads = walk(operations.getLeads)
-  const streamArchivedLeads = walk(operations.getArchivedLeads)
+  // What the burst window has room for, as the last response said; a search walk also counts
+  // against search's own window, which the headers do not describe.
+  const room = Effect.map(rateLimitInfo, (info) => info.remaining ?? info.limit)
+  const streamLeads = walk("getLeads", operations.getLeads, room)
+  const streamArchivedLeads = walk("getArchivedLeads", operations.getArchivedLeads, room)
   return Leads.of({
     ...operations,
     deleteLead: (id) =>
@@ -214,7 +220,7 @@ export const make = Effect.map(PipedriveClient, ({ httpClient, rateLimitInfo }) 
       ),
     streamLeads: (params = {}, options) => streamLeads(params, options),
     streamArchivedLeads: (params = {}, options) => streamArchivedLeads(params, options),
-    streamSearchLeads: walk(operations.searchLeads),
+    streamSearchLeads: walk("searchLeads", operations.searchLeads, room),
     rateLimitInfo
   })
 })

@@ -368,7 +368,11 @@ describe("PipedriveTest: lists", () => {
       const expected = (yield* model.leads).map((lead) => lead.id)
       expect(expected).toHaveLength(1234)
 
-      const seen = yield* leads.streamLeads({ limit: 100 }).pipe(Stream.map((lead) => lead.id), Stream.runCollect)
+      // One page at a time: exactly one request per page.
+      const seen = yield* leads.streamLeads({ limit: 100 }, { concurrency: 1 }).pipe(
+        Stream.map((lead) => lead.id),
+        Stream.runCollect
+      )
       expect(Chunk.toReadonlyArray(seen)).toEqual(expected)
       expect((yield* model.stats).byEndpoint.getLeads).toBe(13)
 

@@ -4,7 +4,7 @@ import * as Leads from "../src/Leads.js"
 import { json, leadId, leadJson, makeTestLayer, pagination } from "./support/mockHttp.js"
 
 const pageSize = 2
-const total = 8
+const total = 12
 const items = Array.from({ length: total }, (_, i) => leadJson({ id: leadId(i + 1), title: `Lead ${i + 1}` }))
 
 /** Who did what, in order: `request <start>` from the transport, `work <start>` from the consumer. */
@@ -43,29 +43,30 @@ const busy = (millis: number) => {
   }
 }
 
-describe("read-ahead", () => {
-  // A consumer that works on each page synchronously must not keep the next request from
-  // leaving: with read-ahead, the request for the page after next is sent before the consumer
-  // starts on a page (past the first, which is fetched on demand).
-  it.live("sends the next request before a synchronous consumer starts on a page", () =>
-    Effect.gen(function*() {
-      journal.length = 0
-      const service = yield* Leads.Leads
-      yield* service.streamLeads({ limit: pageSize }).pipe(
-        Stream.runForEachChunk((chunk) =>
-          Effect.sync(() => {
-            const first = Chunk.unsafeGet(chunk, 0)
-            journal.push(`work ${Number(first.title.slice(5)) - 1}`)
-            busy(10)
-          })
+describe("fetching ahead", () => {
+  // A consumer that works on each page synchronously must not keep the requests ahead from
+  // leaving: with K pages at once, the request for the page K − 1 after this one is sent
+  // before the consumer starts on it (past the first page, which is fetched alone).
+  for (const concurrency of [2, 4] as const) {
+    it.live(`K = ${concurrency}: the requests ahead leave before a synchronous consumer starts on a page`, () =>
+      Effect.gen(function*() {
+        journal.length = 0
+        const service = yield* Leads.Leads
+        yield* service.streamLeads({ limit: pageSize }, { concurrency }).pipe(
+          Stream.runForEachChunk((chunk) =>
+            Effect.sync(() => {
+              const first = Chunk.unsafeGet(chunk, 0)
+              journal.push(`work ${Number(first.title.slice(5)) - 1}`)
+              busy(10)
+            })
+          )
         )
-      )
-      expect(journal.filter((entry) => entry.startsWith("request"))).toEqual(
-        ["request 0", "request 2", "request 4", "request 6"]
-      )
-      // Page 2 is worked on only after the request for page 4 went out, and so on.
-      for (const [work, request] of [["work 2", "request 4"], ["work 4", "request 6"]] as const) {
-        expect(journal.indexOf(request), journal.join(", ")).toBeLessThan(journal.indexOf(work))
-      }
-    }).pipe(Effect.provide(layer)))
+        const requested = journal.filter((entry) => entry.startsWith("request"))
+        for (let start = 0; start < total; start += pageSize) expect(requested).toContain(`request ${start}`)
+        for (let start = pageSize; start + (concurrency - 1) * pageSize < total; start += pageSize) {
+          const request = `request ${start + (concurrency - 1) * pageSize}`
+          expect(journal.indexOf(request), journal.join(", ")).toBeLessThan(journal.indexOf(`work ${start}`))
+        }
+      }).pipe(Effect.provide(layer)))
+  }
 })
