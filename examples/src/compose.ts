@@ -99,14 +99,14 @@ const makeRecorder = Effect.map(Ref.make<ReadonlyArray<Step>>([]), (steps) => ({
 }))
 
 const money = (value: Lead.Lead["value"]): string =>
-  value === null ? "none" : `${Format.count(value.amount)} ${value.currency}`
+  value == null ? "none" : `${Format.count(value.amount)} ${value.currency}`
 
 /** The first organization an existing lead names, looking at no more than a few pages. */
 const findOrganization = (leads: Leads.Leads["Type"]) =>
   leads.streamLeads({ limit: 100 }).pipe(
     Stream.take(500),
     Stream.map((lead) => lead.organization_id),
-    Stream.filter(Predicate.isNotNull),
+    Stream.filter(Predicate.isNotNullable),
     Stream.runHead,
     Effect.flatMap(Option.match({
       onNone: () => Effect.fail(new NoOrganization()),

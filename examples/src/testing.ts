@@ -69,8 +69,10 @@ export const archiveStaleLeads = (
       leads.streamLeads(),
       { scanned: 0, stale: [] as Array<StaleLead> },
       (found, lead) => {
-        if (timeOf(lead.update_time) < cutoff) {
-          found.stale.push({ id: lead.id, title: lead.title, update_time: lead.update_time })
+        // A lead from before Pipedrive sent update_time counts from its creation.
+        const updated = lead.update_time ?? lead.add_time
+        if (updated !== undefined && timeOf(updated) < cutoff) {
+          found.stale.push({ id: lead.id, title: lead.title, update_time: updated })
         }
         return { scanned: found.scanned + 1, stale: found.stale }
       }
@@ -107,10 +109,11 @@ export const archiveStaleLeads = (
  */
 const recentLeads = (count: number) =>
   Effect.map(Clock.currentTimeMillis, (now) => {
+    // Generated leads carry every field, times included.
     const generated = PipedriveTest.generateLeads(count)
-    const newest = generated.reduce((latest, lead) => Math.max(latest, timeOf(lead.update_time)), 0)
+    const newest = generated.reduce((latest, lead) => Math.max(latest, timeOf(lead.update_time!)), 0)
     const shift = (timestamp: string) => new Date(timeOf(timestamp) + now - newest).toISOString()
-    return generated.map((lead) => ({ ...lead, add_time: shift(lead.add_time), update_time: shift(lead.update_time) }))
+    return generated.map((lead) => ({ ...lead, add_time: shift(lead.add_time!), update_time: shift(lead.update_time!) }))
   })
 
 const usage = "usage: testing [--days 180] [--leads 200] [--real [--write]]"

@@ -193,9 +193,9 @@ describe("export", () => {
     Effect.gen(function*() {
       const server = yield* FakePipedriveServer.make({ leads: 800 })
       const all = yield* server.model.leads
-      const times = all.map((lead) => Date.parse(lead.update_time)).sort((a, b) => a - b)
+      const times = all.map((lead) => Date.parse(lead.update_time!)).sort((a, b) => a - b)
       const since = new Date(Math.floor(times[Math.floor(times.length / 2)]! / 1000) * 1000).toISOString()
-      const changed = (lead: Lead.Lead) => Date.parse(lead.update_time) >= Date.parse(since)
+      const changed = (lead: Lead.Lead) => Date.parse(lead.update_time!) >= Date.parse(since)
 
       const done = yield* run("export", ["--since", since, "--include-archived"], envFor(server))
       expect(done.code).toBe(0)

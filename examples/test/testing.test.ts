@@ -71,13 +71,13 @@ describe("archiveStaleLeads over PipedriveTest.layer", () => {
       const leads = PipedriveTest.generateLeads(1200)
       const model = yield* PipedriveTest.PipedriveTest
       // As of the newest lead's update time plus a day, everything older than a week is stale.
-      const newest = Math.max(...leads.map((lead) => Date.parse(lead.update_time)))
+      const newest = Math.max(...leads.map((lead) => Date.parse(lead.update_time!)))
       yield* TestClock.setTime(newest + dayMillis)
       const report = yield* archiveStaleLeads({ olderThanDays: 7, dryRun: true })
       const open = leads.filter((lead) => !lead.is_archived)
       expect(report.scanned).toBe(open.length)
       expect(report.stale.length).toBe(
-        open.filter((lead) => Date.parse(lead.update_time) < newest + dayMillis - 7 * dayMillis).length
+        open.filter((lead) => Date.parse(lead.update_time!) < newest + dayMillis - 7 * dayMillis).length
       )
       // One request per page, and at most K − 1 requested ahead past the last one.
       const pages = Math.ceil(open.length / 500)

@@ -114,39 +114,43 @@ export const ExtraValue = Schema.Unknown.annotations({
  */
 export const ExtraFields = Schema.Record({ key: Schema.String, value: ExtraValue })
 
-const nullable = <S extends Schema.Schema.Any>(schema: S) => Schema.NullOr(schema)
+const optional = <S extends Schema.Schema.Any>(schema: S) => Schema.optionalWith(schema, { exact: true })
 const optionalNullable = <S extends Schema.Schema.Any>(schema: S) =>
   Schema.optionalWith(Schema.NullOr(schema), { exact: true })
 
 /**
- * The fields of a Lead this library knows, with their real nullability.
+ * The fields of a Lead this library knows, with their real nullability. Only what a lead
+ * cannot lack is required: Pipedrive's OpenAPI marks no lead field as required, and leads
+ * recorded before a field was added lack it entirely (`origin`, `origin_id`, `channel`,
+ * `channel_id` since 2024-05-20; `visible_to`, `cc_email` since 2021). Such a key is absent,
+ * never filled in with a guess.
  *
  * @since 0.1.0
  */
 export const leadFields = {
   id: LeadId,
   title: Schema.String,
-  owner_id: EntityId,
-  creator_id: EntityId,
-  label_ids: Schema.Array(Schema.UUID),
-  person_id: nullable(EntityId),
-  organization_id: nullable(EntityId),
-  source_name: Schema.String,
-  origin: Schema.String,
-  origin_id: nullable(Schema.String),
-  channel: nullable(Schema.Int),
-  channel_id: nullable(Schema.String),
+  owner_id: optional(EntityId),
+  creator_id: optional(EntityId),
+  label_ids: optional(Schema.Array(Schema.UUID)),
+  person_id: optionalNullable(EntityId),
+  organization_id: optionalNullable(EntityId),
+  source_name: optional(Schema.String),
+  origin: optional(Schema.String),
+  origin_id: optionalNullable(Schema.String),
+  channel: optionalNullable(Schema.Int),
+  channel_id: optionalNullable(Schema.String),
   source_deal_id: optionalNullable(EntityId),
-  is_archived: Schema.Boolean,
-  was_seen: Schema.Boolean,
+  is_archived: optional(Schema.Boolean),
+  was_seen: optional(Schema.Boolean),
   archive_time: optionalNullable(Schema.String),
-  value: nullable(LeadValue),
-  expected_close_date: nullable(DateOnly),
-  next_activity_id: nullable(EntityId),
-  add_time: Timestamp,
-  update_time: Timestamp,
-  visible_to: VisibleTo,
-  cc_email: Schema.String
+  value: optionalNullable(LeadValue),
+  expected_close_date: optionalNullable(DateOnly),
+  next_activity_id: optionalNullable(EntityId),
+  add_time: optional(Timestamp),
+  update_time: optional(Timestamp),
+  visible_to: optional(VisibleTo),
+  cc_email: optional(Schema.String)
 } as const
 
 /**
@@ -184,11 +188,11 @@ export const extraFields = (lead: Lead): Record<string, unknown> => {
  */
 export const isCustomFieldKey = (key: string): boolean => /^[0-9a-f]{40}(_[a-z_]+)?$/.test(key)
 
-const SearchRef = Schema.Struct({ id: EntityId, name: Schema.optionalWith(Schema.NullOr(Schema.String), { exact: true }) })
+const SearchRef = Schema.Struct({ id: EntityId, name: optionalNullable(Schema.String) })
 
 /**
  * One lead found by `searchLeads`, as the search endpoint shapes it (`visible_to` is an
- * integer here).
+ * integer here). As in {@link Lead}, only `id` and `title` are required of the item.
  *
  * @since 0.1.0
  */
@@ -196,20 +200,20 @@ export const LeadSearchItem = Schema.Struct({
   result_score: Schema.Finite,
   item: Schema.Struct({
     id: LeadId,
-    type: Schema.Literal("lead"),
+    type: optional(Schema.Literal("lead")),
     title: Schema.String,
-    owner: Schema.Struct({ id: EntityId }),
-    person: Schema.optionalWith(Schema.NullOr(SearchRef), { exact: true }),
-    organization: Schema.optionalWith(Schema.NullOr(SearchRef), { exact: true }),
-    phones: Schema.Array(Schema.String),
-    emails: Schema.Array(Schema.String),
-    custom_fields: Schema.Array(ExtraValue),
-    notes: Schema.Array(Schema.String),
-    value: Schema.NullOr(Schema.Finite),
-    currency: Schema.NullOr(Schema.String),
-    visible_to: Schema.Literal(1, 3, 5, 7),
-    is_archived: Schema.Boolean,
-    was_seen: Schema.optionalWith(Schema.Boolean, { exact: true })
+    owner: optional(Schema.Struct({ id: EntityId })),
+    person: optionalNullable(SearchRef),
+    organization: optionalNullable(SearchRef),
+    phones: optional(Schema.Array(Schema.String)),
+    emails: optional(Schema.Array(Schema.String)),
+    custom_fields: optional(Schema.Array(ExtraValue)),
+    notes: optional(Schema.Array(Schema.String)),
+    value: optionalNullable(Schema.Finite),
+    currency: optionalNullable(Schema.String),
+    visible_to: optional(Schema.Literal(1, 3, 5, 7)),
+    is_archived: optional(Schema.Boolean),
+    was_seen: optional(Schema.Boolean)
   }, ExtraFields)
 }).annotations({ identifier: "LeadSearchItem" })
 

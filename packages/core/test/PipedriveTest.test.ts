@@ -59,20 +59,20 @@ describe("PipedriveTest: seeding", () => {
       for (const lead of leads) {
         expect(lead.id).toMatch(uuid)
         expect(lead.person_id !== null || lead.organization_id !== null).toBe(true)
-        expect(lead.update_time >= lead.add_time).toBe(true)
-        expect(lead.archive_time !== null).toBe(lead.is_archived)
+        expect(lead.update_time! >= lead.add_time!).toBe(true)
+        expect(lead.archive_time !== null).toBe(lead.is_archived!)
       }
       const addTimes = leads.map((lead) => lead.add_time)
       expect([...addTimes].sort()).toEqual(addTimes)
       expect(Date.parse(addTimes.at(-1)!) - Date.parse(addTimes[0]!)).toBeGreaterThan(365 * 86_400_000)
 
       const share = (predicate: (lead: Lead.Lead) => boolean) => leads.filter(predicate).length / leads.length
-      expect(share((lead) => lead.is_archived)).toBeGreaterThan(0.05)
-      expect(share((lead) => lead.is_archived)).toBeLessThan(0.15)
+      expect(share((lead) => lead.is_archived!)).toBeGreaterThan(0.05)
+      expect(share((lead) => lead.is_archived!)).toBeLessThan(0.15)
       expect(share((lead) => Object.keys(Lead.extraFields(lead)).length > 0)).toBeGreaterThan(0.3)
-      expect(share((lead) => lead.label_ids.length > 0)).toBeGreaterThan(0.3)
+      expect(share((lead) => lead.label_ids!.length > 0)).toBeGreaterThan(0.3)
       expect(share((lead) => lead.value !== null)).toBeGreaterThan(0.5)
-      expect(new Set(leads.flatMap((lead) => lead.value === null ? [] : [lead.value.currency])).size).toBeGreaterThan(3)
+      expect(new Set(leads.flatMap((lead) => lead.value == null ? [] : [lead.value.currency])).size).toBeGreaterThan(3)
       expect(new Set(leads.map((lead) => lead.owner_id)).size).toBe(20)
       const budget = PipedriveTest.customFields.budget.key
       const monetary = leads.filter((lead) => lead[budget] !== undefined)
@@ -266,7 +266,7 @@ describe("PipedriveTest: lists", () => {
       const withPerson = active.find((lead) => lead.person_id !== null)!
       const withOrganization = active.find((lead) => lead.organization_id !== null)!
 
-      const byOwner = yield* leads.getLeads({ owner_id: sample.owner_id, limit: 500 })
+      const byOwner = yield* leads.getLeads({ owner_id: sample.owner_id!, limit: 500 })
       expect(ids(byOwner.items)).toEqual(ids(active.filter((lead) => lead.owner_id === sample.owner_id)))
       const byPerson = yield* leads.getLeads({ person_id: withPerson.person_id!, limit: 500 })
       expect(ids(byPerson.items)).toEqual(ids(active.filter((lead) => lead.person_id === withPerson.person_id)))
@@ -276,12 +276,12 @@ describe("PipedriveTest: lists", () => {
       )
       const since = "2024-01-01T00:00:00Z"
       const recent = yield* leads.getLeads({ updated_since: since, limit: 500 })
-      const expected = active.filter((lead) => Date.parse(lead.update_time) >= Date.parse(since))
+      const expected = active.filter((lead) => Date.parse(lead.update_time!) >= Date.parse(since))
       expect(expected.length).toBeGreaterThan(0)
       expect(expected.length).toBeLessThan(active.length)
       expect(ids(recent.items)).toEqual(ids(expected))
 
-      const precedence = yield* leads.getLeads({ filter_id: 1, owner_id: sample.owner_id, limit: 500 })
+      const precedence = yield* leads.getLeads({ filter_id: 1, owner_id: sample.owner_id!, limit: 500 })
       expect(ids(precedence.items)).toEqual(ids(active))
     }).pipe(against({ leads: 300 })))
 
@@ -297,8 +297,8 @@ describe("PipedriveTest: lists", () => {
       const byOwner = (yield* leads.getLeads({ sort: "owner_id DESC, add_time ASC", limit: 500 })).items
       for (let i = 1; i < byOwner.length; i++) {
         const [before, after] = [byOwner[i - 1]!, byOwner[i]!]
-        expect(before.owner_id >= after.owner_id).toBe(true)
-        if (before.owner_id === after.owner_id) expect(before.add_time <= after.add_time).toBe(true)
+        expect(before.owner_id! >= after.owner_id!).toBe(true)
+        if (before.owner_id === after.owner_id) expect(before.add_time! <= after.add_time!).toBe(true)
       }
 
       // Nulls last when ascending.
@@ -427,7 +427,7 @@ describe("PipedriveTest: search", () => {
 
       const byNotes = yield* leads.searchLeads({ term: "webinar", fields: ["notes"], limit: 500 })
       expect(byNotes.items.length).toBeGreaterThan(0)
-      expect(byNotes.items.every((h) => h.item.notes.some((note) => note.includes("webinar")))).toBe(true)
+      expect(byNotes.items.every((h) => h.item.notes?.some((note) => note.includes("webinar")))).toBe(true)
 
       const industry = PipedriveTest.customFields.industry.key
       const byCustom = yield* leads.searchLeads({
@@ -440,7 +440,7 @@ describe("PipedriveTest: search", () => {
       expect(new Set(byCustom.items.map((h) => h.item.id))).toEqual(
         new Set(all.filter((lead) => lead[industry] === "Logistics").map((lead) => lead.id))
       )
-      expect(byCustom.items.every((h) => h.item.custom_fields.includes("Logistics"))).toBe(true)
+      expect(byCustom.items.every((h) => h.item.custom_fields?.includes("Logistics"))).toBe(true)
       expect(byCustom.items.every((h) => typeof h.item.was_seen === "boolean")).toBe(true)
 
       // One character is enough with exact_match.

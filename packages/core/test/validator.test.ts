@@ -16,8 +16,16 @@ const agreesWithSchema = <A, I>(schema: Schema.Schema<A, I>) => {
     const keys = Object.keys(record)
     return { ...record, [keys[n % keys.length]!]: replacement }
   })
+  // Absent keys: optional fields (what older leads lack) and required ones alike.
+  const removed = fc.tuple(valid, fc.nat()).map(([value, n]) => {
+    const record = value as Record<string, unknown>
+    const keys = Object.keys(record)
+    const { [keys[n % keys.length]!]: _removed, ...rest } = record
+    return rest
+  })
   fc.assert(fc.property(valid, (json) => fast!(json) === true && slow(json)), { numRuns: 200 })
   fc.assert(fc.property(mutated, (json) => fast!(json) === slow(json)), { numRuns: 500 })
+  fc.assert(fc.property(removed, (json) => fast!(json) === slow(json)), { numRuns: 300 })
 }
 
 describe("fast response validator", () => {
@@ -38,6 +46,10 @@ describe("fast response validator", () => {
     expect(check({ ...lead, owner_id: 1.5 })).toBe(false)
     const { title: _title, ...untitled } = lead
     expect(check(untitled)).toBe(false)
+    const { id: _id, ...anonymous } = lead
+    expect(check(anonymous)).toBe(false)
+    expect(check({ id: lead.id, title: lead.title })).toBe(true)
+    expect(check({ id: lead.id, title: lead.title, origin: null })).toBe(false)
   })
 
   it("agrees with the schema on the refinements it writes out, and on inherited key names", () => {

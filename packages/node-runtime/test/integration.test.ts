@@ -125,9 +125,9 @@ describe("integration: PipedriveNode over real sockets against FakePipedriveServ
       const since = "2024-06-01T00:00:00Z"
       const recent = yield* leads.getLeads({ updated_since: since, sort: "update_time DESC", start: 10, limit: 50 })
       const recentExpected = active
-        .filter((lead) => Date.parse(lead.update_time) >= Date.parse(since))
+        .filter((lead) => Date.parse(lead.update_time!) >= Date.parse(since))
         .map((lead, index) => ({ lead, index }))
-        .sort((a, b) => Date.parse(b.lead.update_time) - Date.parse(a.lead.update_time) || a.index - b.index)
+        .sort((a, b) => Date.parse(b.lead.update_time!) - Date.parse(a.lead.update_time!) || a.index - b.index)
         .map(({ lead }) => lead)
       expect(ids(recent.items)).toEqual(ids(recentExpected.slice(10, 60)))
       expect(recent.pagination).toEqual({ start: 10, limit: 50, more_items_in_collection: true, next_start: 60 })
@@ -177,7 +177,7 @@ describe("integration: PipedriveNode over real sockets against FakePipedriveServ
       expect(new Set(ids(walked)).size).toBe(walked.length)
       expect(ids(walked)).toEqual(ids(expected))
       // The server's order: oldest first by add_time.
-      expect(walked.every((lead, i) => i === 0 || walked[i - 1]!.add_time <= lead.add_time)).toBe(true)
+      expect(walked.every((lead, i) => i === 0 || walked[i - 1]!.add_time! <= lead.add_time!)).toBe(true)
       expect(walked).toEqual(expected)
 
       const archived = Chunk.toReadonlyArray(

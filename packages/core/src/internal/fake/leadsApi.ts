@@ -165,7 +165,7 @@ export const makeHandlers = (store: LeadStore, directory: Directory, ids: Rng): 
     getLeadUsers: (call) => {
       const found = existing(call)
       if (isReply(found)) return found
-      return success(200, permittedUsers(found.lead.owner_id, hash32(found.lead.id), directory.users))
+      return success(200, permittedUsers(found.lead.owner_id ?? tokenUserId, hash32(found.lead.id), directory.users))
     },
     getLeads: (call) => list(call, false),
     getArchivedLeads: (call) => list(call, true),

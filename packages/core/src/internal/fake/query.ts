@@ -144,11 +144,12 @@ export const selectLeads = (
   query: ListQuery
 ): ReadonlyArray<Entry> => {
   const selected = ordered.filter(({ lead }) =>
-    lead.is_archived === archived &&
+    (lead.is_archived ?? false) === archived &&
     (query.ownerId === undefined || lead.owner_id === query.ownerId) &&
     (query.personId === undefined || lead.person_id === query.personId) &&
     (query.organizationId === undefined || lead.organization_id === query.organizationId) &&
-    (query.updatedSince === undefined || Date.parse(lead.update_time.replace(" ", "T")) >= query.updatedSince)
+    (query.updatedSince === undefined ||
+      (lead.update_time !== undefined && Date.parse(lead.update_time.replace(" ", "T")) >= query.updatedSince))
   )
   if (query.sort.length === 0) return selected
   const keyed = selected.map((entry) => ({

@@ -61,19 +61,19 @@ export const toSearchItem = (hit: Hit, includeWasSeen: boolean) => {
       id: lead.id,
       type: "lead",
       title: lead.title,
-      owner: { id: lead.owner_id },
-      person: lead.person_id === null ? null : { id: lead.person_id, name: personName(lead.person_id) },
-      organization: lead.organization_id === null
+      ...(lead.owner_id === undefined ? {} : { owner: { id: lead.owner_id } }),
+      person: lead.person_id == null ? null : { id: lead.person_id, name: personName(lead.person_id) },
+      organization: lead.organization_id == null
         ? null
         : { id: lead.organization_id, name: organizationName(lead.organization_id) },
       phones: [],
-      emails: lead.person_id === null ? [] : [personEmail(lead.person_id)],
+      emails: lead.person_id == null ? [] : [personEmail(lead.person_id)],
       custom_fields: hit.customFields,
       notes: hit.notes,
       value: lead.value?.amount ?? null,
       currency: lead.value?.currency ?? null,
-      visible_to: Number(lead.visible_to),
-      is_archived: lead.is_archived,
+      ...(lead.visible_to === undefined ? {} : { visible_to: Number(lead.visible_to) }),
+      is_archived: lead.is_archived ?? false,
       ...(includeWasSeen ? { was_seen: lead.was_seen } : {})
     }
   }

@@ -8,8 +8,12 @@ export interface Entry {
   readonly seq: number
 }
 
-const byCreation = (a: Entry, b: Entry): number =>
-  a.lead.add_time < b.lead.add_time ? -1 : a.lead.add_time > b.lead.add_time ? 1 : a.seq - b.seq
+// A lead given without `add_time` (an older or hand-made one) sorts as the oldest.
+const byCreation = (a: Entry, b: Entry): number => {
+  const left = a.lead.add_time ?? ""
+  const right = b.lead.add_time ?? ""
+  return left < right ? -1 : left > right ? 1 : a.seq - b.seq
+}
 
 const maxViews = 16
 
