@@ -221,14 +221,15 @@ describe("integration: PipedriveNode over real sockets against FakePipedriveServ
       const atInterrupt = consumed
       const getLeads = () => Effect.map(stack.server.model.stats, (stats) => stats.byEndpoint.getLeads ?? 0)
 
-      // A round trip through the server: any page request already on the wire when the
-      // consumer stopped has arrived by its end. Then ten page latencies: a fetcher that
-      // went on walking would have asked for several more pages by then (a sleep, not a
-      // ceiling: a loaded machine only makes it catch fewer).
+      // A round trip through the server and ten page latencies: any page request already on
+      // the wire when the consumer stopped has arrived by then. Then twenty page latencies
+      // more: a fetcher that went on walking would have asked for several more pages by then
+      // (sleeps, not ceilings: a loaded machine only makes it catch fewer).
       const probe = (yield* stack.server.model.leads)[0]!.id
       yield* stack.leads.getLead(probe)
-      const afterFirst = yield* getLeads()
       yield* Effect.sleep("300 millis")
+      const afterFirst = yield* getLeads()
+      yield* Effect.sleep("600 millis")
       yield* stack.leads.getLead(probe)
       const afterSecond = yield* getLeads()
 
