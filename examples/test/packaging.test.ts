@@ -1,9 +1,10 @@
 /**
- * What a user installs: build, `pnpm pack` both packages, install the two tarballs with npm
- * into a fresh project, and use them there — plain `node` on an .mjs file (the fake server,
- * `PipedriveNode.layer`, `@effect-pipedrive/core/testing`), and `tsc` on a .ts file against
- * the shipped `.d.ts`. Needs the npm registry for the dependencies; nothing else leaves
- * 127.0.0.1.
+ * What a user installs: build, `pnpm pack` both packages, install the two tarballs into a
+ * fresh project with the README's own install command (the package names replaced by the
+ * tarballs), and use them there — plain `node` on an .mjs file (the fake server,
+ * `PipedriveNode.layer`, `@effect-pipedrive/core/testing`), `tsc` on a .ts file against the
+ * shipped `.d.ts`, and the `fake-pipedrive` command through `npx`. Needs the npm registry for
+ * the dependencies; nothing else leaves 127.0.0.1.
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
@@ -62,6 +63,59 @@ const pnpm = (args: ReadonlyArray<string>, cwd: string) => {
     )
   )
 }
+
+/** The README's lines that start with `command`. */
+const readmeLines = (command: string): Array<string> =>
+  Fs.readFileSync(Path.join(workspace, "README.md"), "utf8").split("\n").filter((line) => line.startsWith(command))
+
+/**
+ * The README's install command, split into words, with our packages replaced by the tarballs:
+ * the versions of everything else are the README's, so a line that stops installing fails here.
+ */
+const readmeInstall = (tarballs: Readonly<Record<string, string>>): Array<string> => {
+  const lines = readmeLines("npm install @effect-pipedrive/")
+  expect(lines).toHaveLength(1)
+  const [npm, ...args] = lines[0]!.trim().split(/\s+/)
+  expect(npm).toBe("npm")
+  for (const name of Object.keys(tarballs)) expect(args).toContain(name)
+  return args.map((arg) => tarballs[arg] ?? arg)
+}
+
+/**
+ * Starts the installed `fake-pipedrive` command with the README's words (on any free port),
+ * and reads the `{ url, token }` line it prints once it listens. Its process group is killed
+ * with the scope.
+ */
+const fakeServerCommand = (project: string) =>
+  Effect.gen(function*() {
+    const lines = readmeLines("npx fake-pipedrive ")
+    expect(lines).toHaveLength(1)
+    const [npx, ...args] = lines[0]!.trim().split(/\s+/)
+    expect(args).toContain("--port")
+    const anyPort = args.map((arg, i) => args[i - 1] === "--port" ? "0" : arg)
+    const child = yield* Effect.acquireRelease(
+      Effect.sync(() =>
+        spawn(npx!, anyPort, {
+          cwd: project,
+          env: cleanEnv(),
+          stdio: ["ignore", "pipe", "pipe"],
+          detached: true
+        })
+      ),
+      (child) => Effect.sync(() => child.exitCode === null && process.kill(-child.pid!, "SIGTERM"))
+    )
+    const line = yield* Effect.async<string, Error>((resume) => {
+      let output = ""
+      child.stdout!.on("data", (chunk: Buffer) => {
+        output += chunk.toString()
+        const end = output.indexOf("\n")
+        if (end >= 0) resume(Effect.succeed(output.slice(0, end)))
+      })
+      child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()))
+      child.on("close", (code) => resume(Effect.fail(new Error(`fake-pipedrive exited with ${code}:\n${output}`))))
+    })
+    return JSON.parse(line) as { readonly url: string; readonly token: string }
+  })
 
 const tempDir = Effect.acquireRelease(
   Effect.sync(() => Fs.mkdtempSync(Path.join(Os.tmpdir(), "effect-pipedrive-packaging-"))),
@@ -187,16 +241,19 @@ describe("packaging", () => {
         expect(JSON.stringify(manifest.dependencies ?? {})).not.toMatch(/workspace:/)
         expect(extensionlessImports(Path.join(root, "dist"))).toEqual([])
         const files = filesUnder(root)
-        expect(files).toEqual(expect.arrayContaining(["dist/index.js", "dist/index.d.ts"]))
+        expect(files).toEqual(expect.arrayContaining(["dist/index.js", "dist/index.d.ts", "README.md", "LICENSE"]))
+        expect(Fs.readFileSync(Path.join(root, "LICENSE"), "utf8")).toBe(
+          Fs.readFileSync(Path.join(workspace, "LICENSE"), "utf8")
+        )
         expect(files.filter((file) => /(^|\/)test\/|\.test\.|tsbuildinfo/.test(file))).toEqual([])
         if (manifest.name === "@effect-pipedrive/core") {
           expect(files).toEqual(expect.arrayContaining(["dist/testing.js", "dist/testing.d.ts"]))
         } else {
           expect(manifest.dependencies?.["@effect-pipedrive/core"]).toBe(core.version)
+          expect(Fs.readFileSync(Path.join(root, "dist/bin/fake-pipedrive.js"), "utf8")).toMatch(/^#!\/usr\/bin\/env node\n/)
         }
       }
 
-      const examples = readJson(Path.join(workspace, "examples/package.json"))
       const root = readJson(Path.join(workspace, "package.json"))
       const exact = (deps: Readonly<Record<string, string>> | undefined, name: string) => {
         const version = deps?.[name]
@@ -210,13 +267,6 @@ describe("packaging", () => {
             name: "a-user-project",
             private: true,
             type: "module",
-            dependencies: {
-              "@effect-pipedrive/core": `file:${Path.join(packs, tarballs[0]!)}`,
-              "@effect-pipedrive/node-runtime": `file:${Path.join(packs, tarballs[1]!)}`,
-              effect: exact(examples.dependencies, "effect"),
-              "@effect/platform": exact(examples.dependencies, "@effect/platform"),
-              "@effect/platform-node": exact(examples.dependencies, "@effect/platform-node")
-            },
             devDependencies: {
               typescript: exact(root.devDependencies, "typescript"),
               "@types/node": exact(root.devDependencies, "@types/node")
@@ -229,7 +279,11 @@ describe("packaging", () => {
       Fs.writeFileSync(Path.join(project, "app.mjs"), app)
       Fs.writeFileSync(Path.join(project, "typed.ts"), typed)
       Fs.writeFileSync(Path.join(project, "tsconfig.json"), JSON.stringify(tsconfig, null, 2))
-      yield* exec("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline"], project)
+      const install = readmeInstall({
+        "@effect-pipedrive/core": Path.join(packs, tarballs[0]!),
+        "@effect-pipedrive/node-runtime": Path.join(packs, tarballs[1]!)
+      })
+      yield* exec("npm", [...install, "--no-audit", "--no-fund", "--prefer-offline"], project)
 
       // One copy of core, shared by node-runtime: the tarball, not something from the registry.
       const installed = readJson(Path.join(project, "node_modules/@effect-pipedrive/core/package.json"))
@@ -245,5 +299,14 @@ describe("packaging", () => {
       }
 
       expect(yield* exec(Path.join(project, "node_modules/.bin/tsc"), ["-p", "tsconfig.json"], project)).toBe("")
-    })), { timeout: 300_000 })
+
+      // The README's fake server, from the installed package.
+      const server = yield* fakeServerCommand(project)
+      const response = yield* Effect.promise(() =>
+        fetch(`${server.url}/leads?limit=1`, { headers: { "x-api-token": server.token } })
+      )
+      expect(response.status).toBe(200)
+      const body = (yield* Effect.promise(() => response.json())) as { readonly data: ReadonlyArray<unknown> }
+      expect(body.data).toHaveLength(1)
+    })), { timeout: 900_000 })
 })

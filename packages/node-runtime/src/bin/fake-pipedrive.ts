@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 /**
  * Runs the fake Pipedrive server until SIGINT or SIGTERM.
  *
