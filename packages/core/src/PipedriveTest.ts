@@ -274,20 +274,48 @@ export interface LayerOptions extends Options {
 }
 
 /**
+ * The model's rate windows when a test does not ask for limits: wide enough that no test
+ * fills them.
+ */
+const openWindows = { requestsPerWindow: Number.MAX_SAFE_INTEGER, searchRequestsPerWindow: Number.MAX_SAFE_INTEGER }
+
+/**
  * `Leads` and `PipedriveClient` — the real client code, unchanged — over an in-memory
  * Pipedrive, with the model as {@link PipedriveTest}. No network.
  *
- * Everything that waits — retry backoff, the client's rate limiter, injected latency — waits
- * on the Effect `Clock`. Under `TestClock` (`it.effect`) fork the program and advance the
- * clock with `TestClock.adjust`; a program that never waits needs nothing.
+ * Rate limits are off unless the test asks for them, so a program under `TestClock`
+ * (`it.effect`) makes as many calls as it likes without waiting: the model's rate windows
+ * admit everything, and the client's limiter is off. Ask with `limits` (the model's windows
+ * and budget; the client then limits itself as in production, learning from the headers) or
+ * with `client.rateLimit` or `client.plan` (the client's limiter alone). Anything that waits —
+ * a limiter, retry backoff, injected latency — waits on the Effect `Clock`: under `TestClock`,
+ * fork the program and advance the clock with `TestClock.adjust`.
+ *
+ * @example
+ * ```ts
+ * import { Leads } from "@effect-pipedrive/core"
+ * import { PipedriveTest } from "@effect-pipedrive/core/testing"
+ * import { Effect } from "effect"
+ *
+ * // 300 calls, no waiting: no limits were asked for.
+ * const program = Effect.gen(function*() {
+ *   const leads = yield* Leads.Leads
+ *   const page = yield* leads.getLeads({ limit: 1 })
+ *   yield* Effect.forEach(Array.from({ length: 300 }), () => leads.getLead(page.items[0]!.id))
+ * }).pipe(Effect.provide(PipedriveTest.layer({ leads: 10 })))
+ * ```
  *
  * @since 0.1.0
+ * @category layers
  */
 export const layer = (
   options: LayerOptions = {}
 ): Layer.Layer<Leads.Leads | PipedriveClient.PipedriveClient | PipedriveTest> => {
   const { client, ...modelOptions } = options
-  const { auth, ...policies } = client ?? {}
+  const { auth, ...asked } = client ?? {}
+  const serverLimits = modelOptions.limits !== undefined
+  const clientLimits = serverLimits || asked.rateLimit !== undefined || asked.plan !== undefined
+  const policies: PipedriveClient.Policies = clientLimits ? asked : { ...asked, rateLimit: false }
   const credentials: PipedriveClient.Auth = auth ?? {
     apiToken: Redacted.make(modelOptions.token ?? defaultToken)
   }
@@ -297,5 +325,6 @@ export const layer = (
     Layer.orDie,
     Layer.provide(transport)
   )
-  return Leads.layer.pipe(Layer.provideMerge(pipedrive), Layer.provideMerge(layerModel(modelOptions)))
+  const model = layerModel(serverLimits ? modelOptions : { ...modelOptions, limits: openWindows })
+  return Leads.layer.pipe(Layer.provideMerge(pipedrive), Layer.provideMerge(model))
 }

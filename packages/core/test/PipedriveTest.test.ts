@@ -2,7 +2,7 @@ import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import { Lead, Leads, PipedriveClient } from "@effect-pipedrive/core"
 import { PipedriveTest } from "@effect-pipedrive/core/testing"
 import { describe, expect, it } from "@effect/vitest"
-import { Chunk, Effect, Fiber, Option, Redacted, Schema, Stream, TestClock } from "effect"
+import { Chunk, Clock, Effect, Fiber, Option, Redacted, Schema, Stream, TestClock } from "effect"
 import { enums } from "../src/internal/fake/contract.js"
 
 const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
@@ -611,7 +611,7 @@ describe("PipedriveTest: rate limits", () => {
       // The general window still has room.
       yield* leads.getLeads()
       expect(yield* model.stats).toMatchObject({ rateLimited: 1, peakSearchPerWindow: 10, peakPerWindow: 11 })
-    }).pipe(against({ leads: 20, client: { rateLimit: false, retry: false } })))
+    }).pipe(against({ leads: 20, limits: { searchRequestsPerWindow: 10 }, client: { rateLimit: false, retry: false } })))
 
   it.effect("a spent daily budget: 429 with no tokens left, DailyBudgetExhausted, refilled the next day", () =>
     Effect.gen(function*() {
@@ -641,6 +641,33 @@ describe("PipedriveTest: rate limits", () => {
       expect(yield* Fiber.join(fiber)).toHaveLength(12)
       expect(yield* model.stats).toMatchObject({ requests: 12, rateLimited: 0, peakPerWindow: 5 })
     }).pipe(against({ leads: 5, limits: { requestsPerWindow: 5 }, client: { rateLimit: { requestsPerWindow: 5 } } })))
+
+  it.effect("with no limits asked for, any number of calls completes under TestClock without waiting", () =>
+    Effect.gen(function*() {
+      const leads = yield* Leads.Leads
+      const model = yield* PipedriveTest.PipedriveTest
+      const lead = yield* firstActive
+      const calls = Array.from({ length: 150 }, (_, i) =>
+        i % 10 === 0 ? leads.searchLeads({ term: "CRM" }) : leads.getLead(lead.id))
+      yield* Effect.all(calls, { concurrency: 8 })
+      expect(yield* model.stats).toMatchObject({ requests: 150, rateLimited: 0 })
+      expect(yield* Clock.currentTimeMillis).toBe(0)
+    }).pipe(against({ leads: 5 })))
+
+  it.effect("asked for a limit, the client paces the calls on the clock", () =>
+    Effect.gen(function*() {
+      const leads = yield* Leads.Leads
+      const model = yield* PipedriveTest.PipedriveTest
+      const lead = yield* firstActive
+      const fiber = yield* Effect.fork(
+        Effect.forEach(Array.from({ length: 30 }), () => leads.getLead(lead.id), { concurrency: 8 })
+      )
+      yield* TestClock.adjust("1 second")
+      expect((yield* model.stats).requests).toBe(10)
+      yield* TestClock.adjust("10 seconds")
+      expect(yield* Fiber.join(fiber)).toHaveLength(30)
+      expect(yield* model.stats).toMatchObject({ requests: 30, rateLimited: 0 })
+    }).pipe(against({ leads: 5, client: { rateLimit: { requestsPerWindow: 10 } } })))
 
   it.effect("limits and stats change at run time", () =>
     Effect.gen(function*() {

@@ -1,0 +1,92 @@
+/**
+ * The README's TypeScript blocks are checked artifacts: each is written to a file in a
+ * directory inside the workspace (so it imports the packages as a user's code does), the
+ * lot is type-checked with the project's strict settings, every program runs against the fake
+ * Pipedrive server (configured through the environment, as the README says), and every test
+ * block runs under vitest. A block that stops compiling or working fails here.
+ */
+import { FakePipedriveServer } from "@effect-pipedrive/node-runtime"
+import { describe, expect, it } from "@effect/vitest"
+import { Effect } from "effect"
+import { spawn } from "node:child_process"
+import * as Fs from "node:fs"
+import { createRequire } from "node:module"
+import * as Path from "node:path"
+import { examplesDir } from "./support/child.js"
+import { snippets, writeSnippets } from "./support/readme.js"
+
+const require = createRequire(import.meta.url)
+
+interface Ran {
+  readonly code: number | null
+  readonly output: string
+}
+
+/** Runs a command to its end in the examples directory, with none of the caller's Pipedrive settings. */
+const run = (args: ReadonlyArray<string>, env: Readonly<Record<string, string>> = {}) =>
+  Effect.async<Ran>((resume) => {
+    const clean = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith("PIPEDRIVE_")))
+    const child = spawn(process.execPath, args, {
+      cwd: examplesDir,
+      env: { ...clean, ...env },
+      stdio: ["ignore", "pipe", "pipe"]
+    })
+    let output = ""
+    child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()))
+    child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()))
+    child.on("close", (code) => resume(Effect.succeed({ code, output })))
+    return Effect.sync(() => void child.kill("SIGKILL"))
+  })
+
+/** A fresh directory under examples/, removed afterwards: node resolves the packages from there. */
+const snippetDir = Effect.acquireRelease(
+  Effect.sync(() => Fs.mkdtempSync(Path.join(examplesDir, "readme-snippets-"))),
+  (dir) => Effect.sync(() => Fs.rmSync(dir, { recursive: true, force: true }))
+)
+
+describe("README", () => {
+  it.live("every TypeScript block type-checks, and runs against the fake Pipedrive", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const all = snippets()
+      expect(all.filter((snippet) => snippet.kind === "program").length).toBeGreaterThanOrEqual(3)
+      expect(all.filter((snippet) => snippet.kind === "test").length).toBeGreaterThanOrEqual(2)
+
+      const dir = yield* snippetDir
+      writeSnippets(dir, all)
+      // The project's settings, except that a snippet may declare what it does not use.
+      Fs.writeFileSync(
+        Path.join(dir, "tsconfig.json"),
+        JSON.stringify({
+          extends: "../tsconfig.json",
+          compilerOptions: { noUnusedLocals: false, noUnusedParameters: false },
+          include: ["*.ts"]
+        })
+      )
+      Fs.writeFileSync(
+        Path.join(dir, "vitest.config.ts"),
+        `import { defineConfig } from "vitest/config"
+import { shared } from "../../vitest.shared.js"
+export default defineConfig({ ...shared, test: { ...shared.test, include: ["readme-*.test.ts"] } })
+`
+      )
+
+      const checked = yield* run([require.resolve("typescript/bin/tsc"), "-p", Path.join(dir, "tsconfig.json")])
+      expect(checked.output).toBe("")
+      expect(checked.code).toBe(0)
+
+      const server = yield* FakePipedriveServer.make({ leads: 200 })
+      const env = { PIPEDRIVE_API_TOKEN: server.token, PIPEDRIVE_BASE_URL: server.url }
+      for (const snippet of all.filter((snippet) => snippet.kind === "program")) {
+        const ran = yield* run(["--import", "tsx", "--conditions=source", Path.join(dir, snippet.file)], env)
+        expect({ line: snippet.line, code: ran.code, output: ran.output }).toMatchObject({ line: snippet.line, code: 0 })
+      }
+      const requests = (yield* server.model.stats).requests
+      expect(requests).toBeGreaterThan(0)
+
+      const vitest = Path.join(Path.dirname(require.resolve("vitest/package.json")), "vitest.mjs")
+      const tested = yield* run([vitest, "run", "--root", dir, "--config", Path.join(dir, "vitest.config.ts")])
+      const tests = all.flatMap((snippet) => snippet.code.match(/\bit\.\w+\(/g) ?? []).length
+      expect(tested.output.replace(/\x1b\[[0-9;]*m/g, "")).toMatch(new RegExp(`Tests +${tests} passed`))
+      expect(tested.code).toBe(0)
+    })), { timeout: 600_000 })
+})
