@@ -368,29 +368,51 @@ export const make = Effect.fnUntraced(function*(options: Options) {
 export const layer = (options: Options): Layer.Layer<PipedriveClient, ConfigError.ConfigError, HttpClient.HttpClient> =>
   Layer.scoped(PipedriveClient, make(options))
 
-/** The location if it is valid; the error then names the variable it was read from. */
-const validLocation = (location: Location): Either.Either<Location, ConfigError.ConfigError> =>
-  Either.mapBoth(apiBaseOf(location), {
-    onLeft: (error) => error._op === "InvalidData" ? ConfigError.InvalidData([], error.message) : error,
-    onRight: () => location
-  })
+/**
+ * A variable that may be unset. Set but empty is an error: an empty token or address is a
+ * mistake in the environment, never what was meant. The message names the variable only —
+ * never its value.
+ */
+const optionalVariable = (name: string): Config.Config<Option.Option<string>> =>
+  Config.option(Config.string(name)).pipe(Config.mapOrFail((value) =>
+    Option.isSome(value) && value.value.trim() === ""
+      ? Either.left(ConfigError.InvalidData([name], `${name} is set but empty`))
+      : Either.right(value)
+  ))
 
 /**
- * Configuration read from the environment (or any `ConfigProvider`):
- * `PIPEDRIVE_API_TOKEN` or `PIPEDRIVE_OAUTH_TOKEN`, `PIPEDRIVE_COMPANY_DOMAIN` or
- * `PIPEDRIVE_BASE_URL`, and optionally `PIPEDRIVE_PLAN`.
+ * Exactly one of two variables, with the name it was read from. Both set is an error naming
+ * both: a leftover variable must not silently decide where requests go, or as whom.
+ */
+const oneOf = (first: string, second: string): Config.Config<{ readonly name: string; readonly value: string }> =>
+  Config.all([optionalVariable(first), optionalVariable(second)]).pipe(Config.mapOrFail(([a, b]) =>
+    Option.isSome(a) && Option.isSome(b)
+      ? Either.left(ConfigError.InvalidData([first], `both ${first} and ${second} are set; unset one of them`))
+      : Option.isSome(a)
+      ? Either.right({ name: first, value: a.value })
+      : Option.isSome(b)
+      ? Either.right({ name: second, value: b.value })
+      : Either.left(ConfigError.MissingData([first], `Expected ${first} or ${second} to be set`))
+  ))
+
+/**
+ * Configuration read from the environment (or any `ConfigProvider`): one of
+ * `PIPEDRIVE_API_TOKEN` and `PIPEDRIVE_OAUTH_TOKEN`, one of `PIPEDRIVE_COMPANY_DOMAIN` and
+ * `PIPEDRIVE_BASE_URL`, and optionally `PIPEDRIVE_PLAN`. A missing, empty or invalid variable,
+ * or both of a pair, is a `ConfigError` that names the variables — and never shows a token.
  *
  * @since 0.1.0
  */
 export const config: Config.Config<Auth & Location & { readonly plan?: RateLimit.Plan | undefined }> = Config.all({
-  auth: Config.orElse(
-    Config.map(Config.redacted("PIPEDRIVE_API_TOKEN"), (apiToken): Auth => ({ apiToken })),
-    () => Config.map(Config.redacted("PIPEDRIVE_OAUTH_TOKEN"), (oauthToken): Auth => ({ oauthToken }))
-  ),
-  location: Config.orElse(
-    Config.mapOrFail(Config.string("PIPEDRIVE_COMPANY_DOMAIN"), (companyDomain) => validLocation({ companyDomain })),
-    () => Config.mapOrFail(Config.string("PIPEDRIVE_BASE_URL"), (baseUrl) => validLocation({ baseUrl }))
-  ),
+  auth: Config.map(oneOf("PIPEDRIVE_API_TOKEN", "PIPEDRIVE_OAUTH_TOKEN"), ({ name, value }): Auth =>
+    name === "PIPEDRIVE_API_TOKEN" ? { apiToken: Redacted.make(value) } : { oauthToken: Redacted.make(value) }),
+  location: Config.mapOrFail(oneOf("PIPEDRIVE_COMPANY_DOMAIN", "PIPEDRIVE_BASE_URL"), ({ name, value }) => {
+    const location: Location = name === "PIPEDRIVE_BASE_URL" ? { baseUrl: value } : { companyDomain: value }
+    return Either.mapBoth(apiBaseOf(location), {
+      onLeft: (error) => error._op === "InvalidData" ? ConfigError.InvalidData([name], error.message) : error,
+      onRight: () => location
+    })
+  }),
   plan: Config.option(Config.literal("lite", "growth", "premium", "ultimate")("PIPEDRIVE_PLAN"))
 }).pipe(Config.map(({ auth, location, plan }) => ({
   ...auth,

@@ -99,13 +99,26 @@ describe("PipedriveNode.layerConfig", () => {
     ]],
     ["a valid company domain", { PIPEDRIVE_API_TOKEN: token, PIPEDRIVE_COMPANY_DOMAIN: "not a domain!" }, [
       "PIPEDRIVE_COMPANY_DOMAIN"
+    ]],
+    ["a token that is not empty", { PIPEDRIVE_API_TOKEN: "", PIPEDRIVE_COMPANY_DOMAIN: "acme" }, [
+      "PIPEDRIVE_API_TOKEN is set but empty"
+    ]],
+    // A leftover variable must not send traffic to a real company, or as another token.
+    ["just one location", {
+      PIPEDRIVE_API_TOKEN: token,
+      PIPEDRIVE_COMPANY_DOMAIN: "acme",
+      PIPEDRIVE_BASE_URL: "http://127.0.0.1:4711"
+    }, ["both PIPEDRIVE_COMPANY_DOMAIN and PIPEDRIVE_BASE_URL are set"]],
+    ["just one token", { PIPEDRIVE_API_TOKEN: token, PIPEDRIVE_OAUTH_TOKEN: token, PIPEDRIVE_COMPANY_DOMAIN: "acme" }, [
+      "both PIPEDRIVE_API_TOKEN and PIPEDRIVE_OAUTH_TOKEN are set"
     ]]
-  ] as const)("without %s it fails with a ConfigError naming the variable", ([, env, names]) =>
+  ] as const)("without %s it fails with a ConfigError naming the variables", ([, env, names]) =>
     Effect.gen(function*() {
       const error = yield* build(env)
       expect(ConfigError.isConfigError(error)).toBe(true)
       for (const name of names) expect(String(error)).toContain(name)
       expect(String(error)).not.toContain(token)
+      expect(String(error)).not.toContain("<redacted>")
     }))
 
   it.scopedLive("with the variables set it talks to the base URL it names", () =>
