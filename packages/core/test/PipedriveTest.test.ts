@@ -472,6 +472,22 @@ describe("PipedriveTest: search", () => {
     }).pipe(against({ leads: 300 })))
 })
 
+describe("PipedriveTest: routing", () => {
+  it.effect("answers only under the API's real prefixes (/api/v1, /v1, /api/v2)", () =>
+    Effect.gen(function*() {
+      const model = yield* PipedriveTest.make({ leads: 3 })
+      const status = (path: string, query: Record<string, string> = {}) => {
+        const outcome = model.handle({ method: "GET", path, query, headers: { "x-api-token": model.token }, body: undefined }, 0)
+        return outcome._tag === "Respond" ? outcome.response.status : outcome._tag
+      }
+      expect([status("/api/v1/leads"), status("/v1/leads")]).toEqual([200, 200])
+      // A route of the contract: served, or 501 while the model has no handler for it.
+      expect(status("/api/v2/leads/search", { term: "for" })).not.toBe(404)
+      expect(["/leads", "/api/leads", "/api/v3/leads", "/v2/leads/search", "/api/v1leads"].map((path) => status(path)))
+        .toEqual([404, 404, 404, 404, 404])
+    }))
+})
+
 describe("PipedriveTest: authentication", () => {
   it.effect("401 for a wrong token", () =>
     Effect.gen(function*() {

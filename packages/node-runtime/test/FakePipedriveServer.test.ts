@@ -97,6 +97,35 @@ describe("FakePipedriveServer", () => {
       expect((yield* server.model.stats).requests).toBe(11)
     }))
 
+  it.live("answers only under the API's real prefixes: a base URL without them fails as it would in production", () =>
+    Effect.gen(function*() {
+      const server = yield* FakePipedriveServer.make({ leads: 3 })
+      const status = (path: string) =>
+        Effect.promise(async () => {
+          const response = await fetch(`http://127.0.0.1:${server.port}${path}`, {
+            headers: { "x-api-token": server.token }
+          })
+          await response.text()
+          return response.status
+        })
+      // Routed: 200, or 501 for a route of the contract the model does not serve yet; else 404.
+      const expected = {
+        "/api/v1/leads": "routed",
+        "/v1/leads": "routed",
+        "/api/v2/leads/search?term=for": "routed",
+        "/leads": "not found",
+        "/api/leads": "not found",
+        "/api/v3/leads": "not found",
+        "/v2/leads/search?term=for": "not found",
+        "/api/v1leads": "not found"
+      }
+      const statuses = yield* Effect.forEach(
+        Object.keys(expected),
+        (path) => Effect.map(status(path), (code) => [path, code === 404 ? "not found" : "routed"] as const)
+      )
+      expect(Object.fromEntries(statuses)).toEqual(expected)
+    }).pipe(Effect.scoped))
+
   it.live("stops cleanly: the port closes even with a request in flight on a keep-alive socket", () =>
     Effect.gen(function*() {
       const scope = yield* Scope.make()
