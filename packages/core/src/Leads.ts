@@ -3,13 +3,16 @@
  *
  * @since 0.1.0
  */
+import type * as HttpClient from "@effect/platform/HttpClient"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
+import type * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
 import type * as Stream from "effect/Stream"
 import * as Endpoint from "./Endpoint.js"
 import type { PipedriveError } from "./Errors.js"
+import { exchange, type Fetched } from "./internal/interpreter.js"
 import { Lead, LeadId, LeadSearchItem } from "./Lead.js"
 import { DataEnvelope, ListEnvelope, type Page, paginate, SearchEnvelope, type StreamOptions, toPage } from "./Pagination.js"
 import { PipedriveClient } from "./PipedriveClient.js"
@@ -184,18 +187,25 @@ export interface Service extends Endpoint.Operations<typeof endpoints> {
  */
 export class Leads extends Context.Tag("@effect-pipedrive/core/Leads")<Leads, Service>() {}
 
+/** A stream over a paged row: each page fetched as text, parsed as the consumer gets it. */
 const walk = <P extends { readonly start?: number; readonly limit?: number }, A>(
-  name: keyof typeof endpoints,
-  fetch: (params: P) => Effect.Effect<Page<A>, PipedriveError>,
+  client: HttpClient.HttpClient.With<PipedriveError>,
+  name: "getLeads" | "getArchivedLeads" | "searchLeads",
   room: Effect.Effect<number | undefined>
-) =>
-(params: P, options?: StreamOptions): Stream.Stream<A, PipedriveError> =>
-  paginate({
-    start: params.start ?? 0,
-    fetch: (start) => fetch({ ...params, start, limit: params.limit ?? streamPageSize }),
-    request: { method: endpoints[name].method, path: endpoints[name].path, operation: name },
-    room
-  }, options)
+) => {
+  const row = endpoints[name]
+  const { parse, send } = exchange(client, "Leads", name, row as unknown as Endpoint.Endpoint<ReadonlyArray<unknown>, unknown, unknown>)
+  const request = { method: row.method, path: row.path, operation: name }
+  const open = parse as (fetched: Fetched) => Either.Either<Page<A>, PipedriveError>
+  return (params: P, options?: StreamOptions): Stream.Stream<A, PipedriveError> =>
+    paginate({
+      start: params.start ?? 0,
+      fetch: (start) => send({ ...params, start, limit: params.limit ?? streamPageSize }),
+      open,
+      request,
+      room
+    }, options)
+}
 
 /**
  * The service over a {@link PipedriveClient}.
@@ -208,8 +218,8 @@ export const make = Effect.map(PipedriveClient, ({ httpClient, rateLimitInfo }) 
   // What the burst window has room for, as the last response said; a search walk also counts
   // against search's own window, which the headers do not describe.
   const room = Effect.map(rateLimitInfo, (info) => info.remaining ?? info.limit)
-  const streamLeads = walk("getLeads", operations.getLeads, room)
-  const streamArchivedLeads = walk("getArchivedLeads", operations.getArchivedLeads, room)
+  const streamLeads = walk<ListLeadsParams, Lead>(httpClient, "getLeads", room)
+  const streamArchivedLeads = walk<ListLeadsParams, Lead>(httpClient, "getArchivedLeads", room)
   return Leads.of({
     ...operations,
     deleteLead: (id) =>
@@ -220,7 +230,7 @@ export const make = Effect.map(PipedriveClient, ({ httpClient, rateLimitInfo }) 
       ),
     streamLeads: (params = {}, options) => streamLeads(params, options),
     streamArchivedLeads: (params = {}, options) => streamArchivedLeads(params, options),
-    streamSearchLeads: walk("searchLeads", operations.searchLeads, room),
+    streamSearchLeads: walk<SearchLeadsParams, LeadSearchItem>(httpClient, "searchLeads", room),
     rateLimitInfo
   })
 })

@@ -5,6 +5,7 @@
  */
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
@@ -152,14 +153,18 @@ export interface StreamOptions {
 }
 
 /**
- * What {@link paginate} walks: where to begin, how to fetch the page at an offset, and the
- * request it stands for (for errors).
+ * What {@link paginate} walks: where to begin, how to fetch the page at an offset (`T`, such
+ * as the response's text) and how to open it into a page, and the request it stands for (for
+ * errors). A page is opened only as the consumer gets it, so that no fiber, span or buffer
+ * holds it before: a parsed page held across young-generation collections is copied and
+ * promoted, one string is not.
  *
  * @since 0.1.0
  */
-export interface Walk<A, E, R> {
+export interface Walk<A, E, R, T> {
   readonly start: number
-  readonly fetch: (start: number) => Effect.Effect<Page<A>, E, R>
+  readonly fetch: (start: number) => Effect.Effect<T, E, R>
+  readonly open: (fetched: T) => Either.Either<Page<A>, E>
   readonly request: { readonly method: string; readonly path: string; readonly operation: string }
   /** How many more requests the rate limiter's window has room for now, if it knows. */
   readonly room?: Effect.Effect<number | undefined> | undefined
@@ -202,8 +207,8 @@ const concurrencyIssue = (concurrency: number | undefined): string | undefined =
  *
  * @since 0.1.0
  */
-export const paginate = <A, E, R>(
-  walk: Walk<A, E, R>,
+export const paginate = <A, E, R, T>(
+  walk: Walk<A, E, R, T>,
   options?: StreamOptions
 ): Stream.Stream<A, E | PaginationStalled | InvalidInput, R> => {
   const { method, operation, path } = walk.request
@@ -215,7 +220,7 @@ export const paginate = <A, E, R>(
   return Stream.unwrapScoped(Effect.map(Effect.scope, (scope) => {
     interface Flight {
       readonly start: number
-      readonly fiber: Fiber.RuntimeFiber<Page<A>, E>
+      readonly fiber: Fiber.RuntimeFiber<T, E>
     }
     /** Where the page the consumer gets next begins. */
     let start = walk.start
@@ -247,7 +252,7 @@ export const paginate = <A, E, R>(
 
     // The page at `start`: fetched by the consumer itself when pages go one at a time, else
     // from the requests ahead, topped up to K first.
-    const fetchNext = Effect.suspend((): Effect.Effect<Page<A>, E, R> => {
+    const fetchNext = Effect.suspend((): Effect.Effect<T, E, R> => {
       if (concurrency === 1 && ahead.length === 0) return walk.fetch(start)
       const missing = concurrency - ahead.length
       if (missing <= 0) return Fiber.join(ahead.shift()!.fiber)
@@ -273,13 +278,14 @@ export const paginate = <A, E, R>(
       })
 
     // Reads what a page says about the next one and moves the walk on; the page's items are
-    // emitted in any case, a stall surfacing on the next pull.
-    const advance = (page: Page<A>): Effect.Effect<void> => {
+    // emitted in any case, a stall surfacing on the next pull. Answers what is left to do
+    // (interrupting requests ahead, reading the limiter's room), if anything.
+    const advance = (page: Page<A>): Effect.Effect<void> | undefined => {
       const at = start
       const next = nextStart(page, at)
       if (Option.isNone(next)) {
         ended = true
-        return stopAhead
+        return ahead.length === 0 ? undefined : stopAhead
       }
       emptyInARow = page.items.length === 0 ? emptyInARow + 1 : 0
       if (next.value <= at || emptyInARow > maxEmptyPages) {
@@ -292,32 +298,38 @@ export const paginate = <A, E, R>(
         nextAhead = start
         step = start - at
       }
-      const mispredicted = predicted ? Effect.void : stopAhead
+      const mispredicted = predicted ? undefined : stopAhead
       if (rampedUp) return mispredicted
       rampedUp = true
-      return Effect.zipRight(
-        mispredicted,
-        requested === undefined
-          ? Effect.map(room, (free) => {
-            concurrency = Math.max(1, Math.min(defaultConcurrency, free ?? defaultConcurrency))
-          })
-          : Effect.sync(() => {
-            concurrency = requested
-          })
-      )
+      const ramp = requested === undefined
+        ? Effect.map(room, (free) => {
+          concurrency = Math.max(1, Math.min(defaultConcurrency, free ?? defaultConcurrency))
+        })
+        : Effect.sync(() => {
+          concurrency = requested
+        })
+      return mispredicted === undefined ? ramp : Effect.zipRight(mispredicted, ramp)
+    }
+
+    // The page is opened here, as it is handed over, and the step's value is its items: no
+    // continuation holds them.
+    const take = (fetched: T): Effect.Effect<Chunk.Chunk<A>, Option.Option<E | PaginationStalled>> => {
+      const opened = walk.open(fetched)
+      if (Either.isLeft(opened)) return Effect.fail(Option.some(opened.left))
+      const items = opened.right.items
+      const pending = advance(opened.right)
+      const empty = items.length === 0
+      if (pending === undefined) return Effect.succeed(Chunk.unsafeFromArray(items))
+      return Effect.flatMap(pending, () =>
+        stalled !== undefined && empty
+          ? Effect.fail(Option.some(stalled))
+          : Effect.succeed(Chunk.unsafeFromArray(items)))
     }
 
     const pull: Effect.Effect<Chunk.Chunk<A>, Option.Option<E | PaginationStalled>, R> = Effect.suspend(() => {
       if (stalled !== undefined) return Effect.fail(Option.some(stalled))
       if (ended) return Effect.fail(Option.none())
-      return Effect.matchEffect(fetchNext, {
-        onFailure: (error) => Effect.fail(Option.some(error)),
-        onSuccess: (page) =>
-          Effect.flatMap(advance(page), () =>
-            stalled !== undefined && page.items.length === 0
-              ? Effect.fail(Option.some(stalled))
-              : Effect.succeed(Chunk.unsafeFromArray(page.items)))
-      })
+      return Effect.matchEffect(fetchNext, { onFailure: (error) => Effect.fail(Option.some(error)), onSuccess: take })
     })
 
     return Stream.repeatEffectChunkOption(pull)

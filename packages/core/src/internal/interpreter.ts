@@ -1,5 +1,6 @@
 import type * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Schema from "effect/Schema"
@@ -33,17 +34,30 @@ const fillPath = (
   return out
 }
 
+/** A 2xx response whose body was read within the policies, not yet parsed. */
+export interface Fetched {
+  readonly response: HttpClientResponse.HttpClientResponse
+  readonly text: string
+}
+
 /**
- * Turns an endpoint row into an operation: validate and encode the input (failing with
- * `InvalidInput` before anything is sent), send it through the client, decode the envelope.
- * Each operation runs in a span named `<service>.<name>`, its path parameters as attributes.
+ * An endpoint row in two halves. `send` validates and encodes the input (failing with
+ * `InvalidInput` before anything is sent), sends it through the client's policies and reads the
+ * body, in a span named `<service>.<name>` with its path parameters as attributes. `parse`
+ * decodes the body, outside every span, timeout and fiber result: a parsed page that is the
+ * result of such a wrapper survives young-generation collections and gets copied and promoted,
+ * while the text is one string (a large one is never copied). A stream parses each page as it
+ * hands it over.
  */
-export const operation = (
+export const exchange = (
   client: HttpClient.HttpClient.With<PipedriveError>,
   service: string,
   name: string,
   endpoint: Row
-): (...args: ReadonlyArray<unknown>) => Effect.Effect<unknown, PipedriveError> => {
+): {
+  readonly send: (...args: ReadonlyArray<unknown>) => Effect.Effect<Fetched, PipedriveError>
+  readonly parse: (fetched: Fetched) => Either.Either<unknown, PipedriveError>
+} => {
   const encodeParams = endpoint.params && Schema.encodeUnknownEither(endpoint.params)
   const encodeQuery = endpoint.query && Schema.encodeUnknownEither(endpoint.query)
   const encodeBody = endpoint.body && Schema.encodeUnknownEither(endpoint.body)
@@ -62,7 +76,7 @@ export const operation = (
   }
   const path = compilePath(endpoint.path)
 
-  const run = Effect.fn(`${service}.${name}`)(function*(
+  const send = Effect.fn(`${service}.${name}`)(function*(
     input: { readonly path?: unknown; readonly query?: unknown; readonly body?: unknown }
   ) {
     const issues: Array<string> = []
@@ -95,14 +109,38 @@ export const operation = (
     const response = yield* Effect.provideService(client.execute(request), CurrentOperation, operation)
     yield* Effect.annotateCurrentSpan("http.response.status_code", response.status)
     const text = yield* readBody(response)
-    const json = yield* Effect.try({
-      try: (): unknown => JSON.parse(text),
-      catch: (error) => decodeFailure(response, error instanceof Error ? error : new Error(String(error)))
-    })
-    if (isValid?.(json) === true) return endpoint.result(json)
-    const decoded = decode(json)
-    if (Either.isLeft(decoded)) return yield* decodeFailure(response, decoded.left)
-    return endpoint.result(decoded.right)
+    return { response, text }
   })
-  return (...args) => run(endpoint.args(...args) as Parameters<typeof run>[0])
+
+  const parse = ({ response, text }: Fetched): Either.Either<unknown, PipedriveError> => {
+    let json: unknown
+    try {
+      json = JSON.parse(text)
+    } catch (error) {
+      return Either.left(decodeFailure(response, error instanceof Error ? error : new Error(String(error))))
+    }
+    if (isValid?.(json) === true) return Either.right(endpoint.result(json))
+    const decoded = decode(json)
+    return Either.isLeft(decoded)
+      ? Either.left(decodeFailure(response, decoded.left))
+      : Either.right(endpoint.result(decoded.right))
+  }
+
+  return {
+    send: (...args) => send(endpoint.args(...args) as Parameters<typeof send>[0]),
+    parse
+  }
+}
+
+/**
+ * Turns an endpoint row into an operation: {@link exchange}'s `send`, then its `parse`.
+ */
+export const operation = (
+  client: HttpClient.HttpClient.With<PipedriveError>,
+  service: string,
+  name: string,
+  endpoint: Row
+): (...args: ReadonlyArray<unknown>) => Effect.Effect<unknown, PipedriveError> => {
+  const { parse, send } = exchange(client, service, name, endpoint)
+  return (...args) => Effect.flatMap(send(...args), parse)
 }
