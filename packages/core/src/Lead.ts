@@ -8,6 +8,7 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
+import { addressParts } from "./CustomFields.js"
 import { isCalendarDate } from "./internal/dates.js"
 
 /**
@@ -168,13 +169,15 @@ export interface Lead extends Schema.Schema.Type<typeof Lead> {}
 const knownLeadKeys: ReadonlySet<string> = new Set(Object.keys(leadFields))
 
 /**
- * The keys of a lead this library does not type: custom fields (and their `_currency`
- * siblings) and fields Pipedrive added later — exactly as received, ready to write back.
+ * The keys of a lead this library does not type: custom fields (and their siblings) and fields
+ * Pipedrive added later, exactly as received. The object has no prototype, so a key named
+ * `__proto__` is a key like any other (kept, and written out by `JSON.stringify`), never the
+ * prototype of the result.
  *
  * @since 0.1.0
  */
 export const extraFields = (lead: Lead): Record<string, unknown> => {
-  const extra: Record<string, unknown> = {}
+  const extra: Record<string, unknown> = Object.create(null)
   for (const key of Object.keys(lead)) {
     if (!knownLeadKeys.has(key)) extra[key] = lead[key]
   }
@@ -182,11 +185,47 @@ export const extraFields = (lead: Lead): Record<string, unknown> => {
 }
 
 /**
- * A custom field key: the 40-character hex hash Pipedrive uses.
+ * The suffixes of the sibling keys Pipedrive adds beside a custom field's own key: the
+ * currency of a monetary field, the end of a date or time range, the parts of an address.
  *
  * @since 0.1.0
  */
-export const isCustomFieldKey = (key: string): boolean => /^[0-9a-f]{40}(_[a-z_]+)?$/.test(key)
+export const customFieldSuffixes = ["currency", "until", ...addressParts] as const
+
+const customFieldKeyPattern = new RegExp(`^[0-9a-f]{40}(?:_(?:${customFieldSuffixes.join("|")}))?$`)
+
+/**
+ * A custom field key: the 40-character hex hash Pipedrive uses, or one of its siblings
+ * (`<key>_currency`, `<key>_until`, `<key>_locality`, …; see {@link customFieldSuffixes}).
+ *
+ * @since 0.1.0
+ */
+export const isCustomFieldKey = (key: string): boolean => customFieldKeyPattern.test(key)
+
+/**
+ * A custom field key as a schema, for the index signature of request bodies.
+ *
+ * @since 0.1.0
+ */
+export const CustomFieldKey = Schema.String.pipe(Schema.pattern(customFieldKeyPattern)).annotations({
+  identifier: "CustomFieldKey",
+  description: "a custom field key (40 hex digits, or one with a sibling suffix such as _currency)"
+})
+
+/**
+ * The custom fields of a lead (and their siblings): what a read-modify-write sends back. Keys
+ * Pipedrive added that this library does not know are left out, since an update refuses them.
+ * Like {@link extraFields}, the result has no prototype.
+ *
+ * @since 0.1.0
+ */
+export const customFields = (lead: Lead): Record<string, unknown> => {
+  const custom: Record<string, unknown> = Object.create(null)
+  for (const key of Object.keys(lead)) {
+    if (isCustomFieldKey(key)) custom[key] = lead[key]
+  }
+  return custom
+}
 
 const SearchRef = Schema.Struct({ id: EntityId, name: optionalNullable(Schema.String) })
 

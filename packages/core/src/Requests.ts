@@ -7,7 +7,7 @@
  */
 import * as Schema from "effect/Schema"
 import { isCalendarDate } from "./internal/dates.js"
-import { DateOnly, EntityId, ExtraFields, LeadValue, Timestamp, VisibleTo } from "./Lead.js"
+import { CustomFieldKey, DateOnly, EntityId, LeadValue, Timestamp, VisibleTo } from "./Lead.js"
 
 const optional = <S extends Schema.Schema.Any>(schema: S) => Schema.optionalWith(schema, { exact: true })
 const optionalNullable = <S extends Schema.Schema.Any>(schema: S) =>
@@ -17,13 +17,101 @@ const Title = Schema.String.pipe(
   Schema.filter((s) => s.trim().length > 0, { message: () => "title must not be empty" })
 )
 
+const isPlainObject = (u: object): boolean => {
+  const prototype = Object.getPrototypeOf(u)
+  return prototype === Object.prototype || prototype === null
+}
+
+const maxDepth = 32
+
 /**
- * The body of `addLead`. A lead needs a title and a person or an organization (or both).
- * Custom field keys are passed as extra keys and sent as given.
+ * Why `value` cannot travel as JSON unchanged, with the path to the offending part, or
+ * `undefined` when it can. `JSON.stringify` would turn NaN and ±Infinity into `null` (which
+ * on a PATCH clears the field), drop `undefined`, throw on a BigInt or a cycle, and flatten a
+ * Map, a Date or a class instance into something else.
+ */
+const jsonIssue = (
+  value: unknown,
+  path: Array<PropertyKey>,
+  ancestors: Array<object>
+): { readonly path: ReadonlyArray<PropertyKey>; readonly message: string } | undefined => {
+  switch (typeof value) {
+    case "string":
+    case "boolean":
+      return undefined
+    case "number":
+      return Number.isFinite(value)
+        ? undefined
+        : { path, message: `${value} is not a JSON number (it would be sent as null, which clears the field)` }
+    case "bigint":
+      return { path, message: "a BigInt cannot be sent as JSON; pass a number or a string" }
+    case "undefined":
+      return {
+        path,
+        message: "undefined cannot be sent as JSON: leave the key out to keep the field, or pass null to clear it"
+      }
+    case "object": {
+      if (value === null) return undefined
+      if (ancestors.includes(value)) return { path, message: "a circular reference cannot be sent as JSON" }
+      if (ancestors.length >= maxDepth) return { path, message: `nested deeper than ${maxDepth} levels` }
+      const isArray = Array.isArray(value)
+      if (!isArray && !isPlainObject(value)) {
+        return { path, message: "only plain objects and arrays can be sent as JSON (not a Date, Map or class instance)" }
+      }
+      ancestors.push(value)
+      try {
+        const keys = isArray ? value.keys() : Object.keys(value)
+        for (const key of keys) {
+          path.push(key)
+          const issue = jsonIssue((value as Record<PropertyKey, unknown>)[key], path, ancestors)
+          if (issue !== undefined) return { path: [...issue.path], message: issue.message }
+          path.pop()
+        }
+        return undefined
+      } finally {
+        ancestors.pop()
+      }
+    }
+    default:
+      return { path, message: `a ${typeof value} cannot be sent as JSON` }
+  }
+}
+
+/**
+ * A value JSON carries unchanged: `null`, a boolean, a string, a finite number, or a plain
+ * object or array of such values, without cycles.
  *
  * @since 0.1.0
  */
-export const AddLead = Schema.Struct({
+export const JsonValue = Schema.Unknown.pipe(
+  Schema.filter((value) => jsonIssue(value, [], []) ?? true)
+).annotations({
+  identifier: "JsonValue",
+  arbitrary: () => (fc) => fc.jsonValue({ maxDepth: 2 })
+})
+
+/**
+ * The custom fields of a request body: custom-field keys with JSON values.
+ */
+const CustomFields = Schema.Record({ key: CustomFieldKey, value: JsonValue })
+
+/**
+ * A key that is neither a field of the body nor a custom-field key is refused, whatever the
+ * caller's parse options: a typo (`titel`) or a key Pipedrive sets itself (`id`,
+ * `creator_id`, `add_time`, `origin_id` on an update) would otherwise be sent, and either be
+ * ignored by Pipedrive or change what the caller did not mean to change.
+ */
+const body = <Fields extends Schema.Struct.Fields>(fields: Fields) =>
+  Schema.Struct(fields, CustomFields).annotations({ parseOptions: { onExcessProperty: "error" } })
+
+/**
+ * The body of `addLead`. A lead needs a title and a person or an organization (or both).
+ * Custom fields are passed as extra keys (40-hex keys and their siblings) with JSON values;
+ * any other key is refused.
+ *
+ * @since 0.1.0
+ */
+export const AddLead = body({
   title: Schema.propertySignature(Title).annotations({ missingMessage: () => "title is required" }),
   owner_id: optional(EntityId),
   label_ids: optional(Schema.Array(Schema.UUID)),
@@ -36,15 +124,11 @@ export const AddLead = Schema.Struct({
   origin_id: optionalNullable(Schema.String),
   channel: optionalNullable(Schema.Int),
   channel_id: optionalNullable(Schema.String)
-}, ExtraFields).pipe(
-  Schema.filter((lead) => {
-    const issues: Array<string> = []
-    if (lead.person_id === undefined && lead.organization_id === undefined) {
-      issues.push("a lead needs a person_id or an organization_id (or both)")
-    }
-    if ("is_archived" in lead) issues.push("is_archived cannot be set when creating a lead")
-    return issues.length === 0 ? true : issues.join("; ")
-  }),
+}).pipe(
+  Schema.filter((lead) =>
+    lead.person_id !== undefined || lead.organization_id !== undefined ||
+    "a lead needs a person_id or an organization_id (or both)"
+  ),
   Schema.annotations({ identifier: "AddLead" })
 )
 
@@ -55,11 +139,12 @@ export interface AddLead extends Schema.Schema.Type<typeof AddLead> {}
 
 /**
  * The body of `updateLead` (a PATCH): only the keys present change, and an explicit `null`
- * unsets the field. A key left out and a key set to `null` are different requests.
+ * unsets the field. A key left out and a key set to `null` are different requests; a key set
+ * to `undefined` is refused, since it could mean either. `origin_id` cannot be changed.
  *
  * @since 0.1.0
  */
-export const UpdateLead = Schema.Struct({
+export const UpdateLead = body({
   title: optional(Title),
   owner_id: optional(EntityId),
   label_ids: optional(Schema.Array(Schema.UUID)),
@@ -72,7 +157,7 @@ export const UpdateLead = Schema.Struct({
   was_seen: optional(Schema.Boolean),
   channel: optionalNullable(Schema.Int),
   channel_id: optionalNullable(Schema.String)
-}, ExtraFields).pipe(
+}).pipe(
   Schema.filter((lead) => Object.keys(lead).length > 0 || "updateLead needs at least one field to change"),
   Schema.annotations({ identifier: "UpdateLead" })
 )

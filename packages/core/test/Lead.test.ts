@@ -107,3 +107,50 @@ describe("leads from older accounts decode", () => {
     }
   })
 })
+
+describe("server keys cannot choose prototypes", () => {
+  const id = leadId(9)
+  const custom = "d4de1c1518b4531717c676029a45911c340390a6"
+  // What `JSON.parse` makes of a body with such a key: an own key, not a prototype.
+  const body = `{"success": true, "data": ${
+    JSON.stringify(leadJson({ id, [custom]: 5 })).replace(/}$/, `, "__proto__": {"polluted": true, "title": 1}}`)
+  }}`
+  const layer = makeTestLayer((request) =>
+    request.path.endsWith("/leads")
+      ? new Response(body.replace(`"data": {`, `"data": [{`).replace(/}$/, "]}"), {
+        status: 200,
+        headers: { "content-type": "application/json" }
+      })
+      : new Response(body, { status: 200, headers: { "content-type": "application/json" } })
+  )
+
+  it.effect("a __proto__ key stays data in the lead and in extraFields, and is written out again", () =>
+    Effect.gen(function*() {
+      const leads = yield* Leads.Leads
+      const single = yield* leads.getLead(id)
+      const [listed] = (yield* leads.getLeads({})).items
+      for (const lead of [single, listed!]) {
+        expect(Object.getPrototypeOf(lead)).toBe(Object.prototype)
+        expect(Object.prototype.hasOwnProperty.call(lead, "__proto__")).toBe(true)
+
+        const extra = Lead.extraFields(lead)
+        expect(Object.getPrototypeOf(extra)).toBeNull()
+        expect(Object.keys(extra).sort()).toEqual(["__proto__", custom])
+        expect((extra as { polluted?: unknown }).polluted).toBeUndefined()
+        expect(JSON.parse(JSON.stringify(extra))).toStrictEqual(
+          JSON.parse(`{"${custom}": 5, "__proto__": {"polluted": true, "title": 1}}`)
+        )
+        expect(JSON.stringify(extra)).toContain(`"__proto__":{"polluted":true,"title":1}`)
+
+        const writable = Lead.customFields(lead)
+        expect(Object.getPrototypeOf(writable)).toBeNull()
+        expect({ ...writable }).toStrictEqual({ [custom]: 5 })
+      }
+      expect(({} as { polluted?: unknown }).polluted).toBeUndefined()
+
+      // Sending it to Pipedrive is refused by name: it is no field of a lead.
+      const refused = yield* Effect.flip(leads.updateLead(id, { ...Lead.extraFields(single) }))
+      expect(refused._tag).toBe("InvalidInput")
+      expect(refused.message).toContain("__proto__")
+    }).pipe(Effect.provide(layer)))
+})

@@ -391,43 +391,59 @@ describe("envelopes as the contract describes them", () => {
     }))))
 })
 
-describe("custom fields and unknown fields survive a read-modify-write", () => {
+describe("custom fields survive a read-modify-write; unknown fields are kept, not sent", () => {
   const money = "d4de1c1518b4531717c676029a45911c340390a6"
   const text = "5f8d2c1b9a0e3d4c6b7a8f9e0d1c2b3a4f5e6d70"
   const option = "0a1b2c3d4e5f60718293a4b5c6d7e8f901234567"
   const user = "ffeeddccbbaa99887766554433221100ffeeddcc"
-  const extras = {
+  const address = "0123456789abcdef0123456789abcdef01234567"
+  const custom = {
     [money]: 1500.75,
     [`${money}_currency`]: "EUR",
     [text]: "Met at the fair — ask about Q3",
     [option]: "12,14",
     [user]: { id: 9, name: "Ann", email: "ann@example.com", has_pic: 0, active_flag: true, value: 9 },
+    [address]: "Main St 1, Tallinn",
+    [`${address}_admin_area_level_1`]: "Harju",
+    [`${address}_postal_code`]: "10111"
+  }
+  const unknown = {
     lead_score: 87,
     some_future_field: { nested: [1, "two", null, { three: 3 }] }
   }
+  const extras = { ...custom, ...unknown }
   const id = "adf21080-0e10-11eb-879b-05d71fb426ec"
 
-  it("custom field keys are recognised as such", () => {
-    for (const key of [money, `${money}_currency`, text, option, user]) expect(Lead.isCustomFieldKey(key)).toBe(true)
-    for (const key of ["lead_score", "title", "some_future_field"]) expect(Lead.isCustomFieldKey(key)).toBe(false)
+  it("custom field keys (and their siblings) are recognised as such", () => {
+    for (const key of [...Object.keys(custom), `${money}_until`]) expect(Lead.isCustomFieldKey(key)).toBe(true)
+    for (const key of ["lead_score", "title", "some_future_field", `${money}_colour`, money.toUpperCase(), money.slice(1)]) {
+      expect(Lead.isCustomFieldKey(key)).toBe(false)
+    }
   })
 
-  it.effect("decode → extraFields → updateLead body carries them with identical values", () =>
+  it.effect("decode → customFields → updateLead body carries them with identical values", () =>
     Effect.gen(function*() {
       const leads = yield* Leads.Leads
       const lead = yield* leads.getLead(id)
       expect(lead[money]).toBe(1500.75)
       expect(lead.title).toBe("Jane Doe Lead")
 
-      const extra = Lead.extraFields(lead)
-      expect(extra).toStrictEqual(extras)
+      expect({ ...Lead.extraFields(lead) }).toStrictEqual(extras)
+      const written = Lead.customFields(lead)
+      expect({ ...written }).toStrictEqual(custom)
 
-      yield* leads.updateLead(id, { ...extra, title: "Renamed" })
+      yield* leads.updateLead(id, { ...written, title: "Renamed" })
       const [read, write] = yield* requests
       expect(read?.method).toBe("GET")
       expect(write?.method).toBe("PATCH")
       const sent = JSON.parse(write?.bodyText ?? "null") as Record<string, unknown>
-      expect(sent).toStrictEqual({ ...extras, title: "Renamed" })
-      for (const [key, value] of Object.entries(extras)) expect(sent[key]).toStrictEqual(value)
+      expect(sent).toStrictEqual({ ...custom, title: "Renamed" })
+
+      // A field Pipedrive added that this library does not know cannot be sent back.
+      const refused = yield* Effect.flip(leads.updateLead(id, { ...Lead.extraFields(lead), title: "Renamed" }))
+      expect(refused._tag).toBe("InvalidInput")
+      expect(refused.message).toContain("lead_score")
+      expect(refused.message).toContain("some_future_field")
+      expect(yield* requests).toHaveLength(2)
     }).pipe(Effect.provide(makeTestLayer(() => json(200, { success: true, data: leadJson({ id, ...extras }) })))))
 })

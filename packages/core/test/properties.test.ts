@@ -184,33 +184,8 @@ const differences: ReadonlyArray<{
       keys: ["visible_to"],
       example: { title: "Lead", person_id: 1, visible_to: 3 },
       client: false
-    },
-    {
-      why: `on ${mode}, a key inside value besides amount and currency: the client drops it, the server refuses it`,
-      mode,
-      applies: (body: Record<string, unknown>) =>
-        typeof body.value === "object" && body.value !== null && "rate" in body.value,
-      keys: ["value"],
-      example: { title: "Lead", person_id: 1, value: { amount: 1, currency: "EUR", rate: 1.1 } },
-      client: true
     }
-  ]),
-  ...(["create", "update"] as const).map((mode) => ({
-    why: `on ${mode}, a key nobody documents: the client passes it through (a field Pipedrive adds later), the server refuses it`,
-    mode,
-    applies: (body: Record<string, unknown>) => "some_future_field" in body,
-    keys: ["some_future_field"],
-    example: { title: "Lead", person_id: 1, some_future_field: 1 },
-    client: true
-  })),
-  {
-    why: "origin_id cannot be changed: the server refuses it on update, the client lets it through as an untyped key",
-    mode: "update",
-    applies: (body) => "origin_id" in body,
-    keys: ["origin_id"],
-    example: { origin_id: "import-7" },
-    client: true
-  }
+  ])
 ]
 
 describe("what the client sends, the in-memory Pipedrive accepts, and only that", () => {

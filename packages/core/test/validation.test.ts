@@ -1,6 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Stream } from "effect"
 import * as Errors from "../src/Errors.js"
+import * as Lead from "../src/Lead.js"
 import * as Leads from "../src/Leads.js"
 import type { AddLead, ListLeadsParams, SearchLeadsParams, UpdateLead } from "../src/Requests.js"
 import { json, leadId, leadJson, makeTestLayer, onlyRequest, pagination, requestCount } from "./support/mockHttp.js"
@@ -160,4 +161,66 @@ describe("list input", () => {
 
   it.effect("an owner id that is not a positive integer", () =>
     rejects("getLeads", "owner_id", (l) => l.getLeads({ owner_id: 0 } satisfies ListLeadsParams)))
+})
+
+describe("request bodies carry only known keys and values JSON keeps", () => {
+  const custom = "d4de1c1518b4531717c676029a45911c340390a6"
+  const update = (body: Record<string, unknown>) => (l: Leads.Leads["Type"]) => l.updateLead(id, updateLead(body))
+  const add = (body: Record<string, unknown>) => (l: Leads.Leads["Type"]) =>
+    l.addLead(addLead({ title: "x", person_id: 1, ...body }))
+  const circular: Record<string, unknown> = { name: "loop" }
+  circular.self = circular
+
+  it.effect.each([
+    ["NaN", NaN, custom, "null"],
+    ["Infinity", Infinity, custom, "null"],
+    ["-Infinity", -Infinity, custom, "null"],
+    ["a BigInt", 10n, custom, "BigInt"],
+    ["a circular object", circular, `${custom}.self`, "circular"],
+    ["NaN inside an array", [1, NaN], `${custom}[1]`, "null"],
+    ["a Date", new Date(0), custom, "plain objects"],
+    ["a Map", new Map([["a", 1]]), custom, "plain objects"],
+    ["a function", () => 1, custom, "function"],
+    ["undefined inside an object", { a: undefined }, `${custom}.a`, "undefined"]
+  ] as const)("a custom field holding %s is refused on update and on create, naming the key", ([, value, path, why]) =>
+    Effect.gen(function*() {
+      const onUpdate = yield* rejects("updateLead", path, update({ [custom]: value }))
+      expect(onUpdate?.issues.join("\n")).toContain(why)
+      const onCreate = yield* rejects("addLead", path, add({ [custom]: value }))
+      expect(onCreate?.issues.join("\n")).toContain(why)
+    }))
+
+  it.effect.each([
+    ["a typo", "titel"],
+    ["origin_id, which cannot be changed", "origin_id"],
+    ["the server-owned id", "id"],
+    ["the server-owned creator_id", "creator_id"],
+    ["the server-owned add_time", "add_time"],
+    ["an unknown sibling suffix", `${custom}_colour`],
+    ["an upper-case hex key", custom.toUpperCase()],
+    ["a __proto__ key", "__proto__"]
+  ] as const)("an update with %s is refused, naming the key", ([, key]) =>
+    // Defined as an own key, as JSON.parse would make it: `{ __proto__: … }` would set the prototype.
+    rejects("updateLead", key, update(Object.defineProperty({ title: "x" }, key, { value: "v", enumerable: true }))))
+
+  it.effect("a create with a server-owned or unknown key is refused, naming each", () =>
+    Effect.gen(function*() {
+      const error = yield* rejects("addLead", "titel", add({ titel: "oops", creator_id: 1, is_archived: true }))
+      expect(error?.issues.join("\n")).toContain("creator_id")
+      expect(error?.issues.join("\n")).toContain("is_archived")
+    }))
+
+  it.effect("an update whose only key is undefined has nothing to send", () =>
+    rejects("updateLead", custom, update({ [custom]: undefined })))
+
+  it.effect("a key named __proto__ (as JSON.parse makes it) is refused, not taken as a prototype", () =>
+    rejects("updateLead", "__proto__", update(JSON.parse(`{"__proto__": {"title": "x"}}`) as Record<string, unknown>)))
+
+  it.effect("custom fields, every sibling suffix and nested JSON are sent as given", () =>
+    Effect.gen(function*() {
+      const siblings = Object.fromEntries(Lead.customFieldSuffixes.map((suffix) => [`${custom}_${suffix}`, `${suffix} value`]))
+      const changes = { [custom]: { id: 9, tags: ["a", null, 1.5, { deep: true }] }, ...siblings, title: "t" }
+      const request = yield* sends((l) => l.updateLead(id, changes))
+      expect(JSON.parse(request.bodyText ?? "null")).toStrictEqual(changes)
+    }))
 })
