@@ -3,7 +3,7 @@
  * variants alternated round by round, medians and within-round ratios printed as a table and
  * written as JSON to bench-results/ (git-ignored).
  *
- *   pnpm bench [--rounds 5] [--only 1,2,3,4,5] [--runtime node|tsx]
+ *   pnpm bench [--rounds 5] [--only 1,2,3,4,5,6] [--runtime node|tsx]
  */
 import { mkdirSync, writeFileSync } from "node:fs"
 import * as Os from "node:os"
@@ -15,6 +15,7 @@ import type { Context } from "./scenarios/context.js"
 import * as Latency from "./scenarios/latency.js"
 import * as Memory from "./scenarios/memory.js"
 import * as Overhead from "./scenarios/overhead.js"
+import * as Paced from "./scenarios/paced.js"
 import * as RateLimit from "./scenarios/rateLimit.js"
 import * as Throughput from "./scenarios/throughput.js"
 
@@ -23,7 +24,8 @@ const scenarios: ReadonlyArray<readonly [string, (context: Context) => Promise<S
   ["2", Latency.run],
   ["3", Memory.run],
   ["4", RateLimit.run],
-  ["5", Overhead.run]
+  ["5", Overhead.run],
+  ["6", Paced.run]
 ]
 
 const { values } = parseArgs({

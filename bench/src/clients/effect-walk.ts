@@ -1,9 +1,11 @@
 /**
  * Walks the leads with `streamLeads` over `PipedriveNode.layer` (undici, full Schema
  * validation), rate limiting off. Optional CPU work per page stands for a consumer that does
- * something with each page.
+ * something with each page. With `--rate-limit`, the client is told the server's limit (N
+ * requests per M ms), as a user who configures `plan` or `rateLimit` does.
  *
  *   effect-walk --url U --token T --leads N [--concurrency K] [--work-ms 0] [--limit 500] [--tracer off]
+ *               [--rate-limit N --window-ms M]
  *
  * Without `--concurrency`, the stream's default (what the rate limiter has room for, at most 4).
  *
@@ -42,7 +44,11 @@ const program = Effect.gen(function*() {
   return run.stop(count, { pages, checksum, rssBeforeKb })
 })
 
-const layer = PipedriveNode.layer({ apiToken: Redacted.make(token), baseUrl: url, rateLimit: false })
+const rateLimit = arg("rate-limit") === undefined
+  ? false as const
+  : { requestsPerWindow: intArg("rate-limit", 40), window: `${intArg("window-ms", 2000)} millis` as const }
+
+const layer = PipedriveNode.layer({ apiToken: Redacted.make(token), baseUrl: url, rateLimit })
 
 const traced = arg("tracer") === "off" ? Effect.withTracerEnabled(program, false) : program
 

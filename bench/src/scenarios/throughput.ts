@@ -1,74 +1,141 @@
 import type { ClientResult } from "../lib/protocol.js"
 import { runClient } from "../lib/process.js"
-import type { ScenarioReport } from "../lib/report.js"
-import { withServer } from "../lib/server.js"
+import type { Check, ScenarioReport } from "../lib/report.js"
+import { type Server, withServer } from "../lib/server.js"
 import { alternate, median, ratioWithinRounds } from "../lib/stats.js"
 import { type Context, noServerLimits, seededFor } from "./context.js"
 
-const leads = 100_000
 const timeoutMs = 180_000
+const pageSize = 500
 
-const clients = [
-  { key: "effect", name: "effect-walk", label: "a streamLeads (Schema, PipedriveNode)" },
-  { key: "fetch", name: "fetch-walk", label: "b fetch + JSON.parse loop" },
-  { key: "sdk", name: "sdk-walk", label: "c pipedrive SDK v1 getLeads loop" },
-  { key: "platform", name: "platform-walk", label: "d floor: bare @effect/platform loop" }
-] as const
+/** The walking clients; `args` are added to the common ones. */
+export const walkers = {
+  effect: { name: "effect-walk", args: [], label: "a streamLeads, default K (Schema, PipedriveNode)" },
+  sequential: { name: "effect-walk", args: ["--concurrency", "1"], label: "a1 streamLeads, concurrency: 1" },
+  fetch: { name: "fetch-walk", args: [], label: "b fetch + JSON.parse loop" },
+  sdk: { name: "sdk-walk", args: [], label: "c pipedrive SDK v1 getLeads loop" },
+  platform: { name: "platform-walk", args: [], label: "d floor: bare @effect/platform loop" }
+} as const
+
+type Walker = keyof typeof walkers
+
+/** One run, with the requests the server received during it (runs never overlap). */
+interface Run extends ClientResult {
+  readonly requests: number
+  readonly rateLimited: number
+}
 
 const leadsPerSecond = (result: ClientResult) => result.items / (result.elapsedMs / 1000)
 
-/** 1. Leads per second walking 100,000 leads at limit 500, no rate limit anywhere. */
-export const run = (context: Context): Promise<ScenarioReport> =>
-  withServer(context.runtime, ["--leads", String(seededFor[leads]), "--seed", "1", ...noServerLimits], async (server) => {
-    const args = ["--url", server.url, "--token", server.token, "--leads", String(leads), "--limit", "500"]
-    const once = (name: string) => async () => {
-      const result = await runClient(context.runtime, name, args, timeoutMs)
-      if (result.items !== leads) throw new Error(`${name} walked ${result.items} leads, expected ${leads}`)
-      return result
-    }
-    context.log("throughput: warm-up round (not counted)")
-    for (const client of clients) await once(client.name)()
-    const before = await server.stats()
+/** Runs `walker` once against `server`, walking `leads` leads; counts what the server saw. */
+export const walkOnce = (
+  context: Context,
+  server: Server,
+  walker: Walker,
+  leads: number,
+  extra: ReadonlyArray<string> = []
+) =>
+async (): Promise<Run> => {
+  const { args, name } = walkers[walker]
+  const before = await server.stats()
+  const result = await runClient(context.runtime, name, [
+    "--url", server.url, "--token", server.token, "--leads", String(leads), "--limit", String(pageSize),
+    ...args, ...extra
+  ], timeoutMs)
+  const after = await server.stats()
+  if (result.items !== leads) throw new Error(`${walker} walked ${result.items} leads, expected ${leads}`)
+  return { ...result, requests: after.requests - before.requests, rateLimited: after.rateLimited - before.rateLimited }
+}
+
+/** What a throughput scenario measures and the targets it checks. */
+export interface WalkScenario {
+  readonly id: string
+  readonly title: string
+  readonly latencyMs: number
+  readonly leads: keyof typeof seededFor
+  readonly walkers: ReadonlyArray<Walker>
+  /** Minimum of `a / <walker>` leads/s, within each round. */
+  readonly targets: Partial<Record<Walker, number>>
+  /** Also check client CPU per lead of `a1` against `b`, and the request counts. */
+  readonly cpuAndRequests: boolean
+}
+
+/** Leads per second walking `leads` leads at limit 500, no rate limit anywhere; `latencyMs` on every request. */
+export const measure = (context: Context, scenario: WalkScenario): Promise<ScenarioReport> =>
+  withServer(context.runtime, [
+    "--leads", String(seededFor[scenario.leads]), "--seed", "1", ...noServerLimits,
+    ...(scenario.latencyMs > 0 ? ["--latency-ms", String(scenario.latencyMs)] : [])
+  ], async (server) => {
+    const tag = `scenario ${scenario.id}`
+    context.log(`${tag}: warm-up round (not counted)`)
+    for (const walker of scenario.walkers) await walkOnce(context, server, walker, scenario.leads)()
     const results = await alternate(
       context.rounds,
-      clients.map((client) => ({ key: client.key, run: once(client.name) })),
-      (key, round, result) => context.log(`throughput ${key} round ${round + 1}: ${leadsPerSecond(result).toFixed(0)} leads/s`)
+      scenario.walkers.map((walker) => ({ key: walker, run: walkOnce(context, server, walker, scenario.leads) })),
+      (key, round, result) => context.log(`${tag} ${key} round ${round + 1}: ${leadsPerSecond(result).toFixed(0)} leads/s`)
     )
-    const after = await server.stats()
-    const rate = (key: string) => results[key]!.map(leadsPerSecond)
-    const cpuPerLead = (key: string) => results[key]!.map((r) => r.cpuMicros / r.items)
-    const vsFetch = ratioWithinRounds(rate("effect"), rate("fetch"))
-    const vsSdk = ratioWithinRounds(rate("effect"), rate("sdk"))
-    const floorVsFetch = ratioWithinRounds(rate("platform"), rate("fetch"))
-    const vsFloor = ratioWithinRounds(rate("effect"), rate("platform"))
+    const rate = (key: Walker) => results[key]!.map(leadsPerSecond)
+    const cpuPerLead = (key: Walker) => results[key]!.map((r) => r.cpuMicros / r.items)
+    const pages = scenario.leads / pageSize
+    const checks: Array<Check> = Object.entries(scenario.targets).map(([walker, target]) => {
+      const ratio = ratioWithinRounds(rate("effect"), rate(walker as Walker))
+      return { label: `a / ${walker} leads/s (within each round)`, value: ratio.median, target: { op: ">=", value: target }, perRound: ratio.perRound }
+    })
+    checks.push({
+      label: "429s seen by the server",
+      value: Object.values(results).flat().reduce((sum, r) => sum + r.rateLimited, 0),
+      target: { op: "<=", value: 0 }
+    })
+    if (scenario.cpuAndRequests) {
+      const cpu = ratioWithinRounds(cpuPerLead("sequential"), cpuPerLead("fetch"))
+      checks.push({ label: "client CPU per lead: a1 / b", value: cpu.median, target: { op: "<=", value: 1.1 }, perRound: cpu.perRound })
+      const past = results["effect"]!.map((r) => r.requests - pages)
+      checks.push({
+        label: `a: requests past the end of a ${pages}-page walk (worst run)`,
+        value: Math.max(...past),
+        target: { op: "<=", value: 3 },
+        perRound: past
+      })
+      const first = await walkOnce(context, server, "effect", 1)()
+      checks.push({ label: "a: requests for Stream.take(1)", value: first.requests, target: { op: "<=", value: 1 } })
+    }
     return {
-      id: "1",
-      title: "Throughput: leads/s walking 100,000 leads at limit 500, no rate limit",
-      setup: `fake server in its own process (${seededFor[leads]} seeded, ${leads} listed), each client in its own process`,
+      id: scenario.id,
+      title: scenario.title,
+      setup: `fake server in its own process (${seededFor[scenario.leads]} seeded, ${scenario.leads.toLocaleString("en-US")} listed, ${pages} pages of ${pageSize}), ${scenario.latencyMs} ms added to every request; each client in its own process`,
       rows: [
-        ...clients.map((client) => ({
-          label: client.label,
+        ...scenario.walkers.map((walker) => ({
+          label: walkers[walker].label,
           unit: "leads/s",
-          median: median(rate(client.key)),
-          runs: rate(client.key)
+          median: median(rate(walker)),
+          runs: rate(walker)
         })),
-        ...clients.map((client) => ({
-          label: `${client.key}: client CPU per lead`,
+        ...scenario.walkers.map((walker) => ({
+          label: `${walker}: client CPU per lead`,
           unit: "µs",
-          median: median(cpuPerLead(client.key)),
-          runs: cpuPerLead(client.key)
+          median: median(cpuPerLead(walker)),
+          runs: cpuPerLead(walker)
         }))
       ],
-      checks: [
-        { label: "a / b (within each round)", value: vsFetch.median, target: { op: ">=", value: 1.0 }, perRound: vsFetch.perRound },
-        { label: "a / c (within each round)", value: vsSdk.median, target: { op: ">=", value: 1.1 }, perRound: vsSdk.perRound },
-        { label: "429s seen by the server", value: after.rateLimited - before.rateLimited, target: { op: "<=", value: 0 } },
-        { label: "d / b: the floor against fetch", value: floorVsFetch.median, perRound: floorVsFetch.perRound },
-        { label: "a / d: our cost over the floor", value: vsFloor.median, perRound: vsFloor.perRound }
-      ],
+      checks,
       notes: [
         "client CPU is user + system time of the client process over the walk (all its threads: GC helpers included)",
-        "d carries no target: the same walk written directly on @effect/platform's HttpClient over undici, which PipedriveNode runs on; JSON only, no validation, no policies, no stream"
+        "a runs with the default K (what the limiter has room for, at most 4; no limit here, so 4); a1 walks one page at a time",
+        ...(scenario.walkers.includes("platform")
+          ? ["d carries no target: the same walk written directly on @effect/platform's HttpClient over undici, JSON only, no validation, no policies, no stream"]
+          : [])
       ]
     }
+  })
+
+/** 1. Leads per second walking 100,000 leads at limit 500, no latency, no rate limit. */
+export const run = (context: Context): Promise<ScenarioReport> =>
+  measure(context, {
+    id: "1",
+    title: "Throughput: leads/s walking 100,000 leads at limit 500, no added latency, no rate limit",
+    latencyMs: 0,
+    leads: 100_000,
+    walkers: ["effect", "sequential", "fetch", "sdk", "platform"],
+    targets: { fetch: 1.2, sdk: 1.3 },
+    cpuAndRequests: true
   })
