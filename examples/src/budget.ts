@@ -51,8 +51,8 @@ const describe = (index: number, call: Call, took: number, info: RateLimit.RateL
     call.name,
     String(call.cost),
     Format.duration(took),
-    `${Format.known(info.remaining)}/${Format.known(info.limit)}`,
-    info.resetAt === undefined ? "?" : Format.duration(Math.max(0, info.resetAt.getTime() - now)),
+    `${Format.known(info.reported.remaining)}/${Format.known(info.reported.limit)}`,
+    info.reported.resetAt === undefined ? "?" : Format.duration(Math.max(0, info.reported.resetAt.getTime() - now)),
     `${Format.known(info.dailyRemaining)}/${Format.known(info.dailyLimit)}`
   ])
 

@@ -117,10 +117,10 @@ const summary = (
     ["requests sent", Format.count(requestsSent)],
     [
       "rate limit",
-      `${Format.known(rateLimit.remaining)}/${Format.known(rateLimit.limit)} left in the window` +
-      (rateLimit.resetAt === undefined
+      `${Format.known(rateLimit.reported.remaining)}/${Format.known(rateLimit.reported.limit)} left in the window` +
+      (rateLimit.reported.resetAt === undefined
         ? ""
-        : `, resets in ${Math.max(0, Math.ceil((rateLimit.resetAt.getTime() - now) / 1000))} s`)
+        : `, resets in ${Math.max(0, Math.ceil((rateLimit.reported.resetAt.getTime() - now) / 1000))} s`)
     ],
     ["daily tokens", `${Format.known(rateLimit.dailyRemaining)}/${Format.known(rateLimit.dailyLimit)} left`]
   ]))

@@ -41,9 +41,9 @@ export interface Options {
 const stderr = (text: string) => Effect.sync(() => void process.stderr.write(text))
 
 const describe = (counts: Counts, info: RateLimit.RateLimitInfo): string => {
-  const window = info.remaining === undefined
+  const window = info.reported.remaining === undefined
     ? "window ?"
-    : `window ${Format.count(info.remaining)}/${Format.known(info.limit)} left`
+    : `window ${Format.count(info.reported.remaining)}/${Format.known(info.reported.limit)} left`
   const daily = info.dailyRemaining === undefined ? "" : ` · daily ${Format.count(info.dailyRemaining)} tokens left`
   return `${Format.counted(counts.leads, "lead")} · ${Format.counted(counts.pages, "page")} · ` +
     `${Format.perSecond(counts.leads, counts.elapsedMillis)} leads/s · ${window}${daily}`

@@ -67,23 +67,45 @@ export const forPlan = (plan: Plan, options?: {
 })
 
 /**
- * The rate-limit state as last seen, readable at any time.
+ * What Pipedrive's last response said about the limits, exactly as it said it: each field
+ * absent until a response carried its header. The burst fields come from responses counted in
+ * the burst window only (a search response's `x-ratelimit-*` describe the search window).
+ *
+ * @since 0.1.0
+ */
+export interface ReportedLimits {
+  /** `x-ratelimit-limit`: requests per burst window. */
+  readonly limit: number | undefined
+  /** `x-ratelimit-remaining`: requests left in the burst window. */
+  readonly remaining: number | undefined
+  /** When the burst window resets, from `x-ratelimit-reset`. */
+  readonly resetAt: Date | undefined
+  /** `x-daily-ratelimit-token-limit`. */
+  readonly dailyLimit: number | undefined
+  /** `x-daily-ratelimit-token-remaining`. */
+  readonly dailyRemaining: number | undefined
+  /** When that response arrived. */
+  readonly at: Date | undefined
+}
+
+/**
+ * The rate-limit state, readable at any time. What was configured and what Pipedrive reported
+ * are kept apart (`configured`, `reported`); `limit`, `dailyLimit` and `dailyRemaining` are
+ * what the limiter works with, from either.
  *
  * @since 0.1.0
  */
 export interface RateLimitInfo {
-  /** Requests per burst window: configured, else from `x-ratelimit-limit`. */
+  /** The limits from the options (`plan`, `seats`, `rateLimit`); what they leave out is learned. */
+  readonly configured: Limits
+  /** What Pipedrive's last response said. */
+  readonly reported: ReportedLimits
+  /** Requests per burst window the limiter keeps to: configured, else reported; absent before either. */
   readonly limit: number | undefined
-  /** Requests left in the current window, per the last response. */
-  readonly remaining: number | undefined
-  /** When the current window resets, per the last response. */
-  readonly resetAt: Date | undefined
-  /** The daily token budget: configured, else from `x-daily-ratelimit-token-limit`. */
+  /** The daily token budget: configured, else reported. */
   readonly dailyLimit: number | undefined
-  /** Daily tokens left: as Pipedrive last reported, less what was spent since. */
+  /** Daily tokens left as the client counts them: Pipedrive's last report (or the configured budget) less what was spent since. */
   readonly dailyRemaining: number | undefined
-  /** When the last response was seen. */
-  readonly updatedAt: Date | undefined
 }
 
 /**
@@ -284,12 +306,18 @@ export const makeLimiter = (options: {
   const keys: Record<Window, string> = { burst: `${key}:burst`, search: `${key}:search` }
   const dailyKey = `${key}:daily`
   let info: RateLimitInfo = {
+    configured: limits,
+    reported: {
+      limit: undefined,
+      remaining: undefined,
+      resetAt: undefined,
+      dailyLimit: undefined,
+      dailyRemaining: undefined,
+      at: undefined
+    },
     limit: limits.requestsPerWindow,
-    remaining: undefined,
-    resetAt: undefined,
     dailyLimit: limits.dailyTokens,
-    dailyRemaining: limits.dailyTokens,
-    updatedAt: undefined
+    dailyRemaining: limits.dailyTokens
   }
   const limitOf = (window: Window) =>
     window === "search" ? searchLimit : limits.requestsPerWindow ?? info.limit ?? defaultLearningLimit
@@ -298,7 +326,7 @@ export const makeLimiter = (options: {
   // Completed when a learned burst limit grows, so that the request whose turn it is looks
   // again at once rather than at its next wake-up.
   let limitRaised = Deferred.unsafeMake<void>(FiberId.none)
-  const lines: Record<Window, Turnstile> = { burst: new Turnstile(), search: new Turnstile() }
+  const lines: Record<Window, Turnstile<RateLimitStoreUnavailable>> = { burst: new Turnstile(), search: new Turnstile() }
   // When the request whose turn it is asks the store again: the earliest the line can move.
   const nextTry: Record<Window, number> = { burst: 0, search: 0 }
 
@@ -359,8 +387,14 @@ export const makeLimiter = (options: {
         if (line.length > 0 && knownLimit(window) && earliest() > deadline) {
           return tooLate(window, operation, path, now, earliest())
         }
+        // A store that does not answer this request will not answer those behind it either:
+        // they fail now, each to be retried after its backoff, rather than time out one by one.
         return line.run(
-          ask(window, operation, path, deadline),
+          Effect.tapErrorTag(
+            ask(window, operation, path, deadline),
+            "RateLimitStoreUnavailable",
+            (error) => Effect.sync(() => line.failWaiting(error))
+          ),
           deadline - now,
           Effect.flatMap(Clock.currentTimeMillis, (late) => tooLate(window, operation, path, late, nextTry[window]))
         )
@@ -445,16 +479,23 @@ export const makeLimiter = (options: {
       Effect.flatMap(Clock.currentTimeMillis, (now) => {
         const seen = readRateLimitHeaders(headers)
         if (Object.values(seen).every((value) => value === undefined)) return Effect.void
-        // `info` describes the burst window; a search response only tells about the daily budget.
+        // The burst fields describe the burst window; a search response only tells about the daily budget.
         const burst = window === "burst"
         const before = info.limit
+        const reported = info.reported
         info = {
+          configured: limits,
+          reported: {
+            limit: burst ? seen.limit ?? reported.limit : reported.limit,
+            remaining: burst ? seen.remaining ?? reported.remaining : reported.remaining,
+            resetAt: burst && seen.reset !== undefined ? new Date(now + seen.reset * 1000) : reported.resetAt,
+            dailyLimit: seen.dailyLimit ?? reported.dailyLimit,
+            dailyRemaining: seen.dailyRemaining ?? reported.dailyRemaining,
+            at: new Date(now)
+          },
           limit: burst ? limits.requestsPerWindow ?? seen.limit ?? info.limit : info.limit,
-          remaining: burst ? seen.remaining ?? info.remaining : info.remaining,
-          resetAt: burst && seen.reset !== undefined ? new Date(now + seen.reset * 1000) : info.resetAt,
           dailyLimit: limits.dailyTokens ?? seen.dailyLimit ?? info.dailyLimit,
-          dailyRemaining: seen.dailyRemaining ?? info.dailyRemaining,
-          updatedAt: new Date(now)
+          dailyRemaining: seen.dailyRemaining ?? info.dailyRemaining
         }
         if (!options.enforce) return Effect.void
         if ((info.limit ?? 0) > (before ?? defaultLearningLimit)) {

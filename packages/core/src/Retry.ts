@@ -44,7 +44,8 @@ export const defaults = {
  * Whether an error may be retried for a request with this method.
  *
  * - 429 from the burst or search window: yes; a spent daily budget: never.
- * - 502, 503, 504 and connections that never carried the request: yes, for every method.
+ * - 502, 503, 504, connections that never carried the request and a shared rate-limit store
+ *   that did not answer (nothing was sent): yes, for every method.
  * - 500, other 5xx, timeouts and failures after the request went out: GET, PATCH and DELETE
  *   only, since a POST may already have created the lead.
  * - Anything else (4xx, invalid input, undecodable bodies): never.
@@ -63,6 +64,8 @@ export const isRetryable = (error: PipedriveError, method: string, retryPost = f
       return !error.requestSent || replayable
     case "RequestTimeout":
       return replayable
+    case "RateLimitStoreError":
+      return true
     default:
       return false
   }

@@ -389,15 +389,34 @@ describe("RateLimit: RateLimitInfo", () => {
         const after = yield* leads.rateLimitInfo
         return { before, after }
       }).pipe(Effect.provide(leadsLayer(client)))
-      expect(before).toMatchObject({ limit: undefined, remaining: undefined, dailyRemaining: undefined })
+      expect(before).toMatchObject({ limit: undefined, dailyRemaining: undefined, reported: { remaining: undefined } })
       expect(after).toEqual({
+        configured: { requestsPerWindow: undefined, searchRequestsPerWindow: undefined, window: undefined, dailyTokens: undefined },
+        reported: {
+          limit: 40,
+          remaining: 38,
+          resetAt: new Date(2000),
+          dailyLimit: 60_000,
+          dailyRemaining: 59_996,
+          at: new Date(0)
+        },
         limit: 40,
-        remaining: 38,
-        resetAt: new Date(2000),
         dailyLimit: 60_000,
-        dailyRemaining: 59_996,
-        updatedAt: new Date(0)
+        dailyRemaining: 59_996
       })
+    }))
+
+  it.effect("keeps what was configured apart from what Pipedrive said", () =>
+    Effect.gen(function*() {
+      // Configured for 40; the server says its window is 100 with 99 left.
+      const { client } = makeScripted((request) =>
+        success(request, { "x-ratelimit-limit": "100", "x-ratelimit-remaining": "99", "x-ratelimit-reset": "2" })
+      )
+      const info = yield* Effect.flatMap(Leads.Leads, (leads) => Effect.zipRight(leads.getLead(leadId(1)), leads.rateLimitInfo))
+        .pipe(Effect.provide(leadsLayer(client, { rateLimit: { requestsPerWindow: 40 } })))
+      expect(info.configured.requestsPerWindow).toBe(40)
+      expect(info.limit).toBe(40)
+      expect(info.reported).toMatchObject({ limit: 100, remaining: 99 })
     }))
 
   it.effect("is kept with rateLimit: false too (observed, not enforced)", () =>
@@ -409,7 +428,7 @@ describe("RateLimit: RateLimitInfo", () => {
         Effect.zipRight(Effect.zipRight(leads.getLead(leadId(1)), leads.getLead(leadId(2))), leads.rateLimitInfo)).pipe(
           Effect.provide(leadsLayer(client, { rateLimit: false }))
         )
-      expect(info).toMatchObject({ limit: 20, remaining: 0, resetAt: new Date(1000) })
+      expect(info).toMatchObject({ limit: 20, reported: { limit: 20, remaining: 0, resetAt: new Date(1000) } })
     }))
 })
 

@@ -68,32 +68,59 @@ describe("RateLimitStore from context", () => {
       expect(busiestWindow(times)).toBe(40)
     }))
 
-  it.effect("a store that cannot answer fails the call with RateLimitStoreError: typed, nothing sent, no retry", () =>
+  /** A memory store whose `method` fails its first `failures` calls (all of them with `Infinity`). */
+  const flakyStore = (method: "admit" | "spend", failures: number) => {
+    const inner = RateLimit.makeMemoryStore()
+    const down = new RateLimit.RateLimitStoreUnavailable({ reason: "connection refused" })
+    let calls = 0
+    const flaky = <O, A>(call: (options: O) => Effect.Effect<A, RateLimit.RateLimitStoreUnavailable>) => (options: O) =>
+      Effect.suspend(() => ++calls <= failures ? Effect.fail(down) : call(options))
+    const store: RateLimit.RateLimitStore["Type"] = method === "admit"
+      ? { ...inner, admit: flaky(inner.admit) }
+      : { ...inner, spend: flaky(inner.spend) }
+    return { store, calls: () => calls }
+  }
+
+  it.effect("a store that stays down fails the call with RateLimitStoreError after the retries: typed, nothing sent", () =>
     Effect.gen(function*() {
-      const down = new RateLimit.RateLimitStoreUnavailable({ reason: "connection refused" })
-      const failing: RateLimit.RateLimitStore["Type"] = {
-        admit: () => Effect.fail(down),
-        release: () => Effect.fail(down),
-        hold: () => Effect.fail(down),
-        spend: () => Effect.fail(down),
-        report: () => Effect.fail(down)
-      }
+      const { calls, store } = flakyStore("admit", Infinity)
       const { client, sent } = makeScripted(ok)
       const exit = yield* runFor(
         getLeads(1).pipe(
-          Effect.provide(leadsLayer(client, limits).pipe(Layer.provide(Layer.succeed(RateLimit.RateLimitStore, failing))))
+          Effect.provide(leadsLayer(client, limits).pipe(Layer.provide(Layer.succeed(RateLimit.RateLimitStore, store))))
         ),
-        "1 minute"
+        "5 minutes"
       )
       const error = Exit.isFailure(exit) ? Cause.failureOption(exit.cause) : Option.none()
       expect(Option.isSome(error)).toBe(true)
       if (Option.isNone(error)) return
       expect(error.value._tag).toBe("RateLimitStoreError")
-      expect(error.value).toMatchObject({ method: "GET", path: `/api/v1/leads/${leadId(1)}`, attempts: 1 })
+      expect(error.value).toMatchObject({ method: "GET", path: `/api/v1/leads/${leadId(1)}`, attempts: 6 })
       expect(error.value.message).toBe(
-        `GET /api/v1/leads/${leadId(1)}: the shared rate-limit store is unavailable (connection refused); the request was not sent`
+        `GET /api/v1/leads/${leadId(1)}: the shared rate-limit store is unavailable (connection refused); ` +
+          `the request was not sent (after 6 attempts)`
       )
+      expect(calls()).toBe(6)
       expect(sent).toHaveLength(0)
+    }))
+
+  it.effect.each([
+    ["admit", "getLead", (leads: Leads.Leads["Type"]) => leads.getLead(leadId(1))],
+    ["admit", "addLead (a POST: nothing was sent)", (leads: Leads.Leads["Type"]) => leads.addLead({ title: "Deal", person_id: 1 })],
+    ["spend", "getLead", (leads: Leads.Leads["Type"]) => leads.getLead(leadId(1))]
+  ] as const)("a store hiccup in %s is retried with backoff: %s succeeds, sent once", ([method, , call]) =>
+    Effect.gen(function*() {
+      const { calls, store } = flakyStore(method, 2)
+      const { client, sent } = makeScripted(ok)
+      const exit = yield* runFor(
+        Effect.flatMap(Leads.Leads, call).pipe(
+          Effect.provide(leadsLayer(client, limits).pipe(Layer.provide(Layer.succeed(RateLimit.RateLimitStore, store))))
+        ),
+        "1 minute"
+      )
+      expect(Exit.isSuccess(exit)).toBe(true)
+      expect(calls()).toBe(3)
+      expect(sent).toHaveLength(1)
     }))
 
   /**

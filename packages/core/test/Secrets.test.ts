@@ -200,13 +200,19 @@ describe("RateLimitInfo through Leads", () => {
         Effect.zipRight(leads.getLead(lead.ok), leads.rateLimitInfo)).pipe(
           Effect.provide(leadsLayer(client, { plan: "premium" }))
         )
-      expect(info).toEqual({
+      expect(info).toMatchObject({
+        configured: { requestsPerWindow: 100 },
+        reported: {
+          limit: 100,
+          remaining: 97,
+          resetAt: new Date(1500),
+          dailyLimit: 150_000,
+          dailyRemaining: 149_000,
+          at: new Date(0)
+        },
         limit: 100,
-        remaining: 97,
-        resetAt: new Date(1500),
         dailyLimit: 150_000,
-        dailyRemaining: 149_000,
-        updatedAt: new Date(0)
+        dailyRemaining: 149_000
       })
     }))
 })

@@ -1,4 +1,4 @@
-import { Leads, RateLimit } from "@effect-pipedrive/core"
+import { Leads, type PipedriveClient, RateLimit } from "@effect-pipedrive/core"
 import { describe, expect, it } from "@effect/vitest"
 import { Array as Arr, Clock, Deferred, Effect, Either, Exit, Fiber, Layer, Logger, Redacted } from "effect"
 import { createHash } from "node:crypto"
@@ -37,6 +37,9 @@ const captureWarnings = () => {
   return { lines, layer: Logger.add(logger) }
 }
 
+/** How long an admitted request counts before it is answered: long, so a lost release shows. */
+const leaseMillis = 5000
+
 /** What the requests of a run did: when each was sent, and how many times it was told to wait first. */
 interface Log {
   readonly sent: Array<number>
@@ -57,7 +60,7 @@ const request = (
 ): Effect.Effect<void, RateLimit.RateLimitStoreUnavailable> =>
   Effect.flatMap(Clock.currentTimeMillis, (now) =>
     Effect.flatMap(
-      store.admit({ key: options.key, limit: options.limit, windowMillis: options.window, leaseMillis: 5000, now }),
+      store.admit({ key: options.key, limit: options.limit, windowMillis: options.window, leaseMillis, now }),
       (admission) =>
         admission._tag === "Wait"
           ? Effect.flatMap(Clock.currentTimeMillis, (answered) =>
@@ -101,10 +104,11 @@ describe("RedisStore: rolling windows", () => {
       const rounds = sent.length / options.limit
       const designMinimum = (rounds - 1) * (options.window + options.latency)
       expect(sorted[119]! - sorted[0]!).toBeGreaterThanOrEqual((rounds - 1) * options.window)
-      // The one time bound: real sockets and a Redis process on a shared machine, so twice the
-      // design's minimum (3,100 ms), no tighter. It still catches a lost release, which leaves
-      // its slot taken until the 5 s lease runs out.
-      expect(sorted[119]! - sorted[0]!).toBeLessThan(2 * designMinimum)
+      // The one time bound: real sockets and a Redis process on a machine whose cores may be
+      // busy, so not the design's minimum (1,550 ms) but what a lost release costs: its slot
+      // stays taken until the 5 s lease runs out.
+      expect(designMinimum).toBeLessThan(leaseMillis / 2)
+      expect(sorted[119]! - sorted[0]!).toBeLessThan(leaseMillis)
     }))
 
   it.scopedLive("a full window admits again a window after the answers; a hold keeps a window closed", () =>
@@ -243,11 +247,15 @@ describe("RedisStore: with the client", () => {
       expect(Number(budget.remaining)).toBeLessThan(1_500_000)
     }))
 
+  /** Two quick retries: a store that stays down fails the calls after them. */
+  const briefRetry = { times: 2, baseDelay: "50 millis" } as const
+
   /** 200 concurrent getLead; once 50 have succeeded, `disrupt` runs. Answers every outcome. */
   const disruptedRun = (
     redis: RunningRedis,
     disrupt: Effect.Effect<void>,
-    storeOptions: Partial<RedisStore.Options>
+    storeOptions: Partial<RedisStore.Options>,
+    retry: PipedriveClient.Policies["retry"] = briefRetry
   ) =>
     Effect.gen(function*() {
       const server = yield* FakePipedriveServer.make({
@@ -271,7 +279,7 @@ describe("RedisStore: with the client", () => {
         )
       }).pipe(
         Effect.provide(
-          PipedriveNode.layer({ apiToken: Redacted.make(token), baseUrl: server.url, rateLimit: limits }).pipe(
+          PipedriveNode.layer({ apiToken: Redacted.make(token), baseUrl: server.url, rateLimit: limits, retry }).pipe(
             Layer.provide(RedisStore.layer({ url: redis.url, ...storeOptions }))
           )
         )
@@ -286,7 +294,7 @@ describe("RedisStore: with the client", () => {
   const failuresOf = <A, E>(outcomes: ReadonlyArray<Either.Either<A, E>>): ReadonlyArray<E> =>
     outcomes.filter(Either.isLeft).map((outcome) => outcome.left)
 
-  it.scopedLive("Redis killed mid-run: the calls without a slot fail with RateLimitStoreError, and the run ends", () =>
+  it.scopedLive("Redis killed mid-run: the calls without a slot fail with RateLimitStoreError after the retries, and the run ends", () =>
     Effect.gen(function*() {
       const redis = yield* startRedis
       const { outcomes, stats } = yield* disruptedRun(redis, redis.kill, {})
@@ -298,13 +306,28 @@ describe("RedisStore: with the client", () => {
         expect(failure).toMatchObject({ method: "GET", path: expect.stringMatching(/^\/api\/v1\/leads\/[0-9a-f-]+$/) })
         expect(failure.message).toContain("the shared rate-limit store is unavailable (redis://127.0.0.1:")
         expect(failure.message).toContain("the request was not sent")
+        expect(failure).toMatchObject({ attempts: 3 })
       }
       // Nothing went out without a slot: every request the server saw either succeeded or
       // was a 429 retried later (a cold process's first burst may meet a few).
       expect(stats.requests).toBe(outcomes.length - failures.length + stats.rateLimited)
     }))
 
-  it.scopedLive("Redis that stops answering mid-run: each call gives up after the store's timeout", () =>
+  it.scopedLive("Redis that stops answering for a moment (frozen 1.5 s): every call succeeds, retried", () =>
+    Effect.gen(function*() {
+      const redis = yield* startRedis
+      const { outcomes, stats } = yield* disruptedRun(
+        redis,
+        Effect.zipRight(redis.freeze, Effect.fork(Effect.delay(redis.thaw, "1500 millis"))),
+        { timeout: "300 millis" },
+        {}
+      )
+      expect(failuresOf(outcomes)).toEqual([])
+      expect(outcomes).toHaveLength(200)
+      expect(stats.requests).toBe(200 + stats.rateLimited)
+    }))
+
+  it.scopedLive("Redis that stops answering mid-run: each call gives up after the store's timeout and the retries", () =>
     Effect.gen(function*() {
       const redis = yield* startRedis
       const { outcomes } = yield* disruptedRun(redis, redis.freeze, { timeout: "300 millis" })

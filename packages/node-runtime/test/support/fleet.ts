@@ -80,13 +80,17 @@ const startWorker = (config: WorkerConfig): Effect.Effect<Worker, never, Scope.S
  */
 export const runFleet = (
   count: number,
-  config: WorkerConfig
+  config: WorkerConfig,
+  /** Runs once every worker is ready, before "go" (other load on the machine, say). */
+  beforeGo: Effect.Effect<void, never, Scope.Scope> = Effect.void
 ): Effect.Effect<{ readonly reports: ReadonlyArray<Done>; readonly millis: number }, Error, Scope.Scope> =>
   Effect.gen(function*() {
     const workers = yield* Effect.forEach(Array.from({ length: count }), () => startWorker(config))
+    // Start-up is loading TypeScript sources: on a busy shared machine that alone can take a minute.
     yield* Effect.forEach(workers, (worker) => worker.ready, { concurrency: "unbounded", discard: true }).pipe(
-      Effect.timeoutFail({ duration: "60 seconds", onTimeout: () => new Error("workers did not get ready") })
+      Effect.timeoutFail({ duration: "150 seconds", onTimeout: () => new Error("workers did not get ready") })
     )
+    yield* beforeGo
     const startedAt = Date.now()
     yield* Effect.forEach(workers, (worker) => worker.go, { discard: true })
     const reports = yield* Effect.forEach(workers, (worker) => worker.done, { concurrency: "unbounded" }).pipe(

@@ -13,6 +13,8 @@ export interface RunningRedis {
   readonly kill: Effect.Effect<void>
   /** Stops the server (SIGSTOP): connections stay open, nothing answers. */
   readonly freeze: Effect.Effect<void>
+  /** Lets a frozen server go on (SIGCONT). */
+  readonly thaw: Effect.Effect<void>
 }
 
 /** A port nothing listens on right now (the kernel's choice for port 0). */
@@ -91,6 +93,9 @@ export const startRedis: Effect.Effect<RunningRedis, Error, Scope.Scope> = Effec
     kill: killed(child),
     freeze: Effect.sync(() => {
       child.kill("SIGSTOP")
+    }),
+    thaw: Effect.sync(() => {
+      child.kill("SIGCONT")
     })
   }
 })
