@@ -217,7 +217,7 @@ export const make = Effect.map(PipedriveClient, ({ httpClient, rateLimitInfo }) 
   const operations = Endpoint.operations(httpClient, "Leads", endpoints)
   // What the burst window has room for, as the last response said; a search walk also counts
   // against search's own window, which the headers do not describe.
-  const room = Effect.map(rateLimitInfo, (info) => info.remaining ?? info.limit)
+  const room = Effect.map(rateLimitInfo, (info) => info.reported.remaining ?? info.limit)
   const streamLeads = walk<ListLeadsParams, Lead>(httpClient, "getLeads", room)
   const streamArchivedLeads = walk<ListLeadsParams, Lead>(httpClient, "getArchivedLeads", room)
   return Leads.of({
