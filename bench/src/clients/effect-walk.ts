@@ -5,11 +5,13 @@
  * requests per M ms), as a user who configures `plan` or `rateLimit` does.
  *
  *   effect-walk --url U --token T --leads N [--concurrency K] [--work-ms 0] [--limit 500] [--tracer off]
- *               [--rate-limit N --window-ms M]
+ *               [--rate-limit N --window-ms M] [--transport undici|platform]
  *
  * Without `--concurrency`, the stream's default (what the rate limiter has room for, at most 4).
  *
- * `--tracer off` (a diagnostic, not a scenario) runs the walk with Effect's tracer disabled.
+ * `--tracer off` (a diagnostic, not a scenario) runs the walk with Effect's tracer disabled;
+ * `--transport platform` runs it over @effect/platform-node's undici client instead of
+ * PipedriveNode's default (UndiciHttpClient).
  */
 import { Leads } from "@effect-pipedrive/core"
 import * as PipedriveNode from "@effect-pipedrive/node-runtime/PipedriveNode"
@@ -48,7 +50,12 @@ const rateLimit = arg("rate-limit") === undefined
   ? false as const
   : { requestsPerWindow: intArg("rate-limit", 40), window: `${intArg("window-ms", 2000)} millis` as const }
 
-const layer = PipedriveNode.layer({ apiToken: Redacted.make(token), baseUrl: url, rateLimit })
+const layer = PipedriveNode.layer({
+  apiToken: Redacted.make(token),
+  baseUrl: url,
+  rateLimit,
+  transport: arg("transport") === "platform" ? "platform" : "undici"
+})
 
 const traced = arg("tracer") === "off" ? Effect.withTracerEnabled(program, false) : program
 

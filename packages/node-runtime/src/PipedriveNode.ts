@@ -1,6 +1,7 @@
 /**
  * The production stack on Node: the `Leads` service and the configured `PipedriveClient`
- * (auth, base URL, retry, rate limiting, timeouts) over undici. Undici's `Agent` keeps
+ * (auth, base URL, retry, rate limiting, timeouts, response size cap) over undici — by default
+ * this package's lean client on `undici.request` (`UndiciHttpClient`). Undici's `Agent` keeps
  * connections alive between requests; it is created with the layer and destroyed with it.
  *
  * @since 0.1.0
@@ -10,18 +11,46 @@ import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { Leads, PipedriveClient } from "@effect-pipedrive/core"
 import type * as ConfigError from "effect/ConfigError"
 import * as Layer from "effect/Layer"
+import * as UndiciHttpClient from "./UndiciHttpClient.js"
 
 /**
  * What the layers provide.
  *
  * @since 0.1.0
+ * @category models
  */
 export type Services = Leads.Leads | PipedriveClient.PipedriveClient
 
-const overUndici = (
+/**
+ * Which `HttpClient` the layers run on, each with its own keep-alive pool: `"undici"` (the
+ * default), `UndiciHttpClient`, built directly on `undici.request`; `"platform"`,
+ * `@effect/platform-node`'s `NodeHttpClient.layerUndici`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Transport = "undici" | "platform"
+
+/**
+ * Options of the Node layers besides the client's.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface NodeOptions {
+  readonly transport?: Transport | undefined
+}
+
+const transports: Record<Transport, () => Layer.Layer<HttpClient.HttpClient>> = {
+  undici: () => UndiciHttpClient.layer(),
+  platform: () => NodeHttpClient.layerUndici
+}
+
+const over = (
+  transport: Transport | undefined,
   client: Layer.Layer<PipedriveClient.PipedriveClient, ConfigError.ConfigError, HttpClient.HttpClient>
 ): Layer.Layer<Services, ConfigError.ConfigError> =>
-  Leads.layer.pipe(Layer.provideMerge(client), Layer.provide(NodeHttpClient.layerUndici))
+  Leads.layer.pipe(Layer.provideMerge(client), Layer.provide(transports[transport ?? "undici"]()))
 
 /**
  * `Leads` and `PipedriveClient` over undici, with the options given. Rate limits are counted
@@ -43,12 +72,24 @@ const overUndici = (
  * const SharedLive = PipedriveLive.pipe(
  *   Layer.provide(RedisStore.layer({ url: Redacted.make(process.env.REDIS_URL!) }))
  * )
+ *
+ * // @effect/platform-node's undici client instead of UndiciHttpClient:
+ * const OverPlatform = PipedriveNode.layer({
+ *   apiToken: Redacted.make(process.env.PIPEDRIVE_API_TOKEN!),
+ *   companyDomain: "acme",
+ *   transport: "platform"
+ * })
  * ```
  *
  * @since 0.1.0
+ * @category layers
  */
-export const layer = (options: PipedriveClient.Options): Layer.Layer<Services, ConfigError.ConfigError> =>
-  overUndici(PipedriveClient.layer(options))
+export const layer = (
+  options: PipedriveClient.Options & NodeOptions
+): Layer.Layer<Services, ConfigError.ConfigError> => {
+  const { transport, ...client } = options
+  return over(transport, PipedriveClient.layer(client))
+}
 
 /**
  * `Leads` and `PipedriveClient` over undici, configured from the environment (or any
@@ -57,6 +98,11 @@ export const layer = (options: PipedriveClient.Options): Layer.Layer<Services, C
  * missing variable fails the layer with a `ConfigError` naming it.
  *
  * @since 0.1.0
+ * @category layers
  */
-export const layerConfig = (policies?: PipedriveClient.Policies): Layer.Layer<Services, ConfigError.ConfigError> =>
-  overUndici(PipedriveClient.layerConfig(policies))
+export const layerConfig = (
+  policies: PipedriveClient.Policies & NodeOptions = {}
+): Layer.Layer<Services, ConfigError.ConfigError> => {
+  const { transport, ...client } = policies
+  return over(transport, PipedriveClient.layerConfig(client))
+}

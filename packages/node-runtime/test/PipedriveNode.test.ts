@@ -163,6 +163,16 @@ describe("PipedriveNode.layer over real sockets (127.0.0.1)", () => {
       expect(server.connectionCount()).toBeLessThanOrEqual(2)
     }))
 
+  it.scopedLive("closing the layer closes its kept-alive connections", () =>
+    Effect.gen(function*() {
+      const server = yield* startServer(() => "ok")
+      yield* Effect.flatMap(Leads.Leads, (leads) => leads.getLead(leadId(1))).pipe(
+        Effect.provide(leadsOver(server.baseUrl))
+      )
+      expect(server.seen).toHaveLength(1)
+      yield* within(Deferred.await(server.seen[0]!.closed), "the server to see the connection close")
+    }))
+
   it.scopedLive("interrupting an in-flight request closes its connection", () =>
     Effect.gen(function*() {
       const server = yield* startServer(() => "hang")

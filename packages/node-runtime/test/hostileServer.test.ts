@@ -31,7 +31,8 @@ interface Transport {
 }
 
 const transports = [
-  { name: "PipedriveNode.layer", layer: PipedriveNode.layer },
+  { name: "PipedriveNode.layer (undici.request)", layer: PipedriveNode.layer },
+  { name: "transport: platform", layer: (options) => PipedriveNode.layer({ ...options, transport: "platform" }) },
   {
     name: "FetchHttpClient",
     layer: (options) =>

@@ -212,16 +212,40 @@ const tooLarge = (response: HttpClientResponse.HttpClientResponse, maxBytes: num
 
 const decoder = new TextDecoder()
 
-/** The chunks as one UTF-8 text: decoded once, a sequence split mid-character included. */
-const decode = (chunks: ReadonlyArray<Uint8Array>, size: number): string => {
-  if (chunks.length === 1) return decoder.decode(chunks[0])
-  const bytes = new Uint8Array(size)
-  let offset = 0
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset)
-    offset += chunk.length
+/**
+ * The bytes of a body as they arrive, decoded once at the end: straight into one buffer of the
+ * size `Content-Length` declared, else as chunks joined once.
+ */
+class BodyBytes {
+  private buffer: Uint8Array | undefined
+  private readonly chunks: Array<Uint8Array> = []
+  size = 0
+  constructor(declared: number | undefined) {
+    this.buffer = declared === undefined ? undefined : new Uint8Array(declared)
   }
-  return decoder.decode(bytes)
+  add(bytes: Uint8Array) {
+    if (this.buffer !== undefined && this.size + bytes.length <= this.buffer.length) {
+      this.buffer.set(bytes, this.size)
+    } else {
+      // More than declared (an HTTP parser refuses that; another transport may not).
+      if (this.buffer !== undefined) this.chunks.push(this.buffer.subarray(0, this.size))
+      this.buffer = undefined
+      this.chunks.push(bytes)
+    }
+    this.size += bytes.length
+  }
+  /** One UTF-8 decode of everything, a character split across chunks included. */
+  text(): string {
+    if (this.buffer !== undefined) return decoder.decode(this.buffer.subarray(0, this.size))
+    if (this.chunks.length === 1) return decoder.decode(this.chunks[0])
+    const bytes = new Uint8Array(this.size)
+    let offset = 0
+    for (const chunk of this.chunks) {
+      bytes.set(chunk, offset)
+      offset += chunk.length
+    }
+    return decoder.decode(bytes)
+  }
 }
 
 /**
@@ -239,14 +263,12 @@ export const readBody = (
     if (read !== undefined) return Effect.succeed(read)
     const declared = declaredLength(response)
     if (declared !== undefined && declared > maxBytes) return Effect.fail(tooLarge(response, maxBytes, declared))
-    const chunks: Array<Uint8Array> = []
-    let size = 0
+    const bytes = new BodyBytes(declared)
     return response.stream.pipe(
       Stream.runForEachChunk((chunk) => {
-        for (const bytes of chunk) {
-          size += bytes.length
-          if (size > maxBytes) return Effect.fail(tooLarge(response, maxBytes))
-          chunks.push(bytes)
+        for (const piece of chunk) {
+          if (bytes.size + piece.length > maxBytes) return Effect.fail(tooLarge(response, maxBytes))
+          bytes.add(piece)
         }
         return Effect.void
       }),
@@ -254,7 +276,7 @@ export const readBody = (
         // A response without a body (a 204, say) has no stream to read.
         error.reason === "EmptyBody" ? Effect.void : Effect.fail(fromHttpClientError(error))),
       Effect.map(() => {
-        const text = decode(chunks, size)
+        const text = bytes.text()
         bodies.set(response, text)
         return text
       })
