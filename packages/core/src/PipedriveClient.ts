@@ -9,6 +9,7 @@
 import * as Headers from "@effect/platform/Headers"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as Clock from "effect/Clock"
 import * as Config from "effect/Config"
 import * as ConfigError from "effect/ConfigError"
@@ -22,11 +23,13 @@ import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Scope from "effect/Scope"
 import { CurrentOperation } from "./Operation.js"
-import { type PipedriveError, RequestTimeout } from "./Errors.js"
+import { type PipedriveError, RequestTimeout, TokenStoreError } from "./Errors.js"
+import * as OAuth from "./OAuth.js"
 import * as responses from "./internal/responses.js"
 import { fromHttpClientError, fromStatus, pathOf, readBody } from "./internal/responses.js"
 import * as RateLimit from "./RateLimit.js"
 import * as Retry from "./Retry.js"
+import * as TokenStore from "./TokenStore.js"
 
 /**
  * The header the API token travels in. Never the `api_token` query parameter: it leaks the
@@ -211,7 +214,7 @@ const positiveDuration = (path: ReadonlyArray<string>, value: unknown): Either.E
  * not a number, is a `ConfigError` naming the option (it would otherwise stop every request,
  * or turn limiting off).
  */
-const limitsOf = (options: Options): Either.Either<RateLimit.Limits | undefined, ConfigError.ConfigError> =>
+const limitsOf = (options: Policies, auth: "apiToken" | "oauth"): Either.Either<RateLimit.Limits | undefined, ConfigError.ConfigError> =>
   Either.gen(function*() {
     if (options.plan !== undefined && !plans.includes(options.plan)) {
       return yield* Either.left(
@@ -225,10 +228,7 @@ const limitsOf = (options: Options): Either.Either<RateLimit.Limits | undefined,
     yield* positiveCount(["rateLimit", "searchRequestsPerWindow"], explicit?.searchRequestsPerWindow)
     yield* positiveCount(["rateLimit", "dailyTokens"], explicit?.dailyTokens)
     yield* positiveDuration(["rateLimit", "window"], explicit?.window)
-    const plan = options.plan === undefined ? undefined : RateLimit.forPlan(options.plan, {
-      auth: options.oauthToken === undefined ? "apiToken" : "oauth",
-      seats: options.seats
-    })
+    const plan = options.plan === undefined ? undefined : RateLimit.forPlan(options.plan, { auth, seats: options.seats })
     return {
       requestsPerWindow: explicit?.requestsPerWindow ?? plan?.requestsPerWindow,
       searchRequestsPerWindow: explicit?.searchRequestsPerWindow ?? plan?.searchRequestsPerWindow,
@@ -267,36 +267,38 @@ const abortUnlessRead = <A, E, R>(attempt: Effect.Effect<A, E, R>): Effect.Effec
       (exit) => Exit.isSuccess(exit) ? Effect.void : Scope.close(scope, exit)
     ))
 
-/**
- * Builds the client over the `HttpClient` in context. Rate limits are counted in the
- * `RateLimitStore` in context when there is one (a store shared by several processes, say),
- * else in this client's own memory.
- *
- * @since 0.1.0
- */
-export const make = Effect.fnUntraced(function*(options: Options) {
-  const base = yield* apiBaseOf(options)
-  const maxResponseBytes = yield* maxResponseBytesOf(options)
-  const token = options.apiToken ?? options.oauthToken
-  const limits = yield* limitsOf(options)
+/** How requests are authenticated: what differs between an API token and OAuth. */
+interface Credentials {
+  readonly auth: "apiToken" | "oauth"
+  /** What a shared rate-limit store counts under (a digest, never a secret). */
+  readonly key: Effect.Effect<string>
+  /** Once per request: below the base of its operation's API version, with credentials. */
+  readonly prepare: (request: HttpClientRequest.HttpClientRequest) => Effect.Effect<HttpClientRequest.HttpClientRequest, PipedriveError>
+  /** Each attempt: sends the prepared request (through `send`, which types its statuses). */
+  readonly attempt: (
+    request: HttpClientRequest.HttpClientRequest,
+    send: (request: HttpClientRequest.HttpClientRequest) => Effect.Effect<HttpClientResponse.HttpClientResponse, PipedriveError>
+  ) => Effect.Effect<HttpClientResponse.HttpClientResponse, PipedriveError>
+}
+
+/** The policies around the credentials' requests. */
+const build = Effect.fnUntraced(function*(policies: Policies, credentials: Credentials) {
+  const maxResponseBytes = yield* maxResponseBytesOf(policies)
+  const limits = yield* limitsOf(policies, credentials.auth)
   const shared = yield* Effect.serviceOption(RateLimit.RateLimitStore)
-  const timeoutMillis = Duration.toMillis(options.timeout ?? Duration.seconds(30))
+  const timeoutMillis = Duration.toMillis(policies.timeout ?? Duration.seconds(30))
   const limiter = RateLimit.makeLimiter({
-    key: shared._tag === "Some" ? yield* tokenKey(token) : "pipedrive",
+    key: shared._tag === "Some" ? yield* credentials.key : "pipedrive",
     limits: limits ?? {},
     store: shared._tag === "Some" ? shared.value : RateLimit.makeMemoryStore(),
     leaseMillis: timeoutMillis,
     enforce: limits !== undefined
   })
   // With `retry: false` every request is still one attempt, with its span and count.
-  const retry = Retry.retrying(options.retry === false ? { times: 0 } : options.retry)
-
-  const authenticate = options.apiToken !== undefined
-    ? HttpClientRequest.setHeader(apiTokenHeader, Redacted.value(options.apiToken))
-    : HttpClientRequest.bearerToken(Redacted.value(options.oauthToken!))
+  const retry = Retry.retrying(policies.retry === false ? { times: 0 } : policies.retry)
 
   const transport = (yield* HttpClient.HttpClient).pipe(
-    options.transformClient ?? ((client) => client),
+    policies.transformClient ?? ((client) => client),
     // Each attempt gets its own abort signal, fired when the attempt's scope closes: a body
     // left unread (over the size cap, timed out, interrupted) closes its connection at once.
     HttpClient.withScope,
@@ -318,11 +320,9 @@ export const make = Effect.fnUntraced(function*(options: Options) {
             ))
       )))
   const attempt = HttpClient.makeWith(
-    (request: Effect.Effect<HttpClientRequest.HttpClientRequest>) => Effect.flatMap(request, send),
-    // Each request goes below the base of its operation's API version.
-    (request) =>
-      Effect.map(CurrentOperation, (operation) =>
-        authenticate(HttpClientRequest.prependUrl(HttpClientRequest.acceptJson(request), base[operation.api])))
+    (request: Effect.Effect<HttpClientRequest.HttpClientRequest, PipedriveError>) =>
+      Effect.flatMap(request, (prepared) => credentials.attempt(prepared, send)),
+    (request) => credentials.prepare(HttpClientRequest.acceptJson(request))
   )
 
   const httpClient = attempt.pipe(
@@ -358,6 +358,29 @@ export const make = Effect.fnUntraced(function*(options: Options) {
   )
 
   return PipedriveClient.of({ httpClient, rateLimitInfo: limiter.info })
+})
+
+/**
+ * Builds the client over the `HttpClient` in context. Rate limits are counted in the
+ * `RateLimitStore` in context when there is one (a store shared by several processes, say),
+ * else in this client's own memory.
+ *
+ * @since 0.1.0
+ */
+export const make = Effect.fnUntraced(function*(options: Options) {
+  const base = yield* apiBaseOf(options)
+  const token = options.apiToken ?? options.oauthToken
+  const authenticate = options.apiToken !== undefined
+    ? HttpClientRequest.setHeader(apiTokenHeader, Redacted.value(options.apiToken))
+    : HttpClientRequest.bearerToken(Redacted.value(options.oauthToken!))
+  return yield* build(options, {
+    auth: options.apiToken !== undefined ? "apiToken" : "oauth",
+    key: tokenKey(token),
+    // Each request goes below the base of its operation's API version.
+    prepare: (request) =>
+      Effect.map(CurrentOperation, (operation) => authenticate(HttpClientRequest.prependUrl(request, base[operation.api]))),
+    attempt: (request, send) => send(request)
+  })
 })
 
 /**
@@ -429,3 +452,125 @@ export const layerConfig = (
   policies: Policies = {}
 ): Layer.Layer<PipedriveClient, ConfigError.ConfigError, HttpClient.HttpClient> =>
   Layer.scoped(PipedriveClient, Effect.flatMap(config, (fromEnv) => make({ ...policies, ...fromEnv })))
+/**
+ * The OAuth client's options: the app, how its tokens are found (see `OAuth.SessionOptions`),
+ * and the policies. The base URL is each token's `api_domain`, for v1 and v2 alike.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface OAuthOptions extends OAuth.SessionOptions, Policies {}
+
+const storeFailure = (request: HttpClientRequest.HttpClientRequest) => (error: OAuth.SessionFailure): PipedriveError =>
+  error._tag === "TokenStoreUnavailable"
+    ? new TokenStoreError({ method: request.method, path: pathOf(request), operation: error.operation, reason: error.reason })
+    : error
+
+/** The API base of a token's `api_domain`, computed once per domain. */
+const baseOfDomain = (() => {
+  let domain: string | undefined
+  let base: Either.Either<ApiBase, ConfigError.ConfigError> | undefined
+  return (apiDomain: string) => {
+    if (apiDomain !== domain || base === undefined) {
+      domain = apiDomain
+      base = apiBaseOf({ baseUrl: apiDomain })
+    }
+    return base
+  }
+})()
+
+/**
+ * OAuth's credentials: each request goes below its tokens' `api_domain`; each attempt sends
+ * the session's current access token, and a 401 renews the tokens (once for every request
+ * that met it with the same token) and sends once more.
+ */
+const oauthCredentials = (session: OAuth.Session, key: Effect.Effect<string>): Credentials => {
+  const tokensFor = (request: HttpClientRequest.HttpClientRequest) =>
+    Effect.mapError(session.tokens, storeFailure(request))
+  const withToken = (request: HttpClientRequest.HttpClientRequest, tokens: TokenStore.Tokens) =>
+    HttpClientRequest.bearerToken(request, Redacted.value(tokens.accessToken))
+  return {
+    auth: "oauth",
+    key,
+    prepare: (request) =>
+      Effect.flatMap(Effect.zip(tokensFor(request), CurrentOperation), ([tokens, operation]) =>
+        Either.match(baseOfDomain(tokens.apiDomain), {
+          onLeft: () =>
+            Effect.fail(
+              new TokenStoreError({
+                method: request.method,
+                path: pathOf(request),
+                operation: "get",
+                reason: "the stored api_domain is not a valid URL"
+              })
+            ),
+          onRight: (base) => Effect.succeed(withToken(HttpClientRequest.prependUrl(request, base[operation.api]), tokens))
+        })),
+    attempt: (request, send) =>
+      Effect.flatMap(tokensFor(request), (tokens) =>
+        send(withToken(request, tokens)).pipe(
+          // Expired early, or revoked: the refresh says whether the grant still holds.
+          Effect.catchTag("Unauthorized", () =>
+            Effect.flatMap(
+              Effect.mapError(session.renew(tokens), storeFailure(request)),
+              (renewed) => send(withToken(request, renewed))
+            ))
+        ))
+  }
+}
+
+/**
+ * Builds an OAuth client over the `HttpClient` in context (which also reaches the OAuth
+ * server) and the `TokenStore` in context, else tokens kept in this client's memory. Tokens
+ * are refreshed `refreshSkew` (60 s) before they expire and once after a 401, one refresh
+ * however many requests need it (and, with a shared store, however many processes).
+ * `plan` gives OAuth's burst limits (four times the API token's).
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const makeOAuth = Effect.fnUntraced(function*(options: OAuthOptions) {
+  const store = yield* Effect.serviceOption(TokenStore.TokenStore)
+  const session = yield* OAuth.makeSession(options).pipe(
+    Effect.provideServiceEffect(
+      TokenStore.TokenStore,
+      store._tag === "Some" ? Effect.succeed(store.value) : TokenStore.makeMemory()
+    )
+  )
+  // Pipedrive counts an OAuth app's limits per installation, not per (hourly) access token.
+  return yield* build(options, oauthCredentials(session, tokenKey(Redacted.make(`oauth:${options.app.clientId}`))))
+})
+
+/**
+ * {@link makeOAuth} as a layer.
+ *
+ * @since 0.2.0
+ * @category layers
+ */
+export const layerOAuth = (
+  options: OAuthOptions
+): Layer.Layer<PipedriveClient, ConfigError.ConfigError, HttpClient.HttpClient> =>
+  Layer.scoped(PipedriveClient, makeOAuth(options))
+
+/**
+ * {@link makeOAuth} configured from the environment (`OAuth.config`: `PIPEDRIVE_CLIENT_ID`,
+ * `PIPEDRIVE_CLIENT_SECRET`, `PIPEDRIVE_REFRESH_TOKEN`), with the policies given here; a
+ * missing variable fails the layer with a `ConfigError` naming it.
+ *
+ * @since 0.2.0
+ * @category layers
+ */
+export const layerOAuthConfig = (
+  options: Policies & {
+    readonly refreshSkew?: Duration.DurationInput | undefined
+    /** The OAuth server, when not Pipedrive's (a fake, in tests). */
+    readonly oauthUrl?: string | undefined
+  } = {}
+): Layer.Layer<PipedriveClient, ConfigError.ConfigError, HttpClient.HttpClient> =>
+  Layer.scoped(
+    PipedriveClient,
+    Effect.flatMap(OAuth.config, ({ app, refreshToken }) => {
+      const { oauthUrl, ...rest } = options
+      return makeOAuth({ ...rest, app: oauthUrl === undefined ? app : { ...app, oauthUrl }, refreshToken })
+    })
+  )

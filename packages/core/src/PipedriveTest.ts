@@ -20,6 +20,7 @@ import * as directory from "./internal/fake/directory.js"
 import * as faults from "./internal/fake/faults.js"
 import type * as limits from "./internal/fake/limits.js"
 import * as model from "./internal/fake/model.js"
+import type * as oauth from "./internal/fake/oauth.js"
 import { seedLeads } from "./internal/fake/seed.js"
 import { makeHttpClient } from "./internal/fake/transport.js"
 import type * as Wire from "./internal/fake/wire.js"
@@ -131,6 +132,45 @@ export type Directory = directory.Directory
 export type Options = model.ModelOptions
 
 /**
+ * The OAuth server beside the API (`options.oauth`): the app's `clientId` and `clientSecret`
+ * (defaults `pipedrive-test-client`, `pipedrive-test-secret`), `accessTokenTtlSeconds`
+ * (default 3599), `rotateRefreshTokens` (default false), the `apiDomain` its tokens name
+ * (default `https://test.pipedrive.com`) and `scope`.
+ *
+ * @since 0.2.0
+ */
+export type OAuthOptions = oauth.OAuthOptions
+
+/**
+ * What the OAuth server counted: token requests per grant type, refusals, revocations,
+ * authorizations.
+ *
+ * @since 0.2.0
+ */
+export type OAuthStats = oauth.OAuthStats
+
+/**
+ * The OAuth server of the model, reachable from tests.
+ *
+ * @since 0.2.0
+ */
+export interface OAuthService {
+  readonly clientId: string
+  readonly clientSecret: string
+  /**
+   * A new grant without the browser step: the refresh token a deployment is configured with
+   * (`PIPEDRIVE_REFRESH_TOKEN`).
+   */
+  readonly install: Effect.Effect<string>
+  /** Revokes a token as `/oauth/revoke` does: a refresh token ends its grant, an access token only itself. */
+  readonly revoke: (token: string) => Effect.Effect<void>
+  /** Access tokens issued from now on live this long. */
+  readonly setAccessTokenTtl: (seconds: number) => Effect.Effect<void>
+  readonly stats: Effect.Effect<OAuthStats>
+  readonly resetStats: Effect.Effect<void>
+}
+
+/**
  * The token the model accepts unless `token` says otherwise.
  *
  * @since 0.1.0
@@ -183,6 +223,8 @@ export interface Service {
   readonly resetRateLimits: Effect.Effect<void>
   readonly stats: Effect.Effect<Stats>
   readonly resetStats: Effect.Effect<void>
+  /** `oauth.pipedrive.com`: authorize, token, refresh, revoke, with access tokens that expire on the `Clock`. */
+  readonly oauth: OAuthService
   /**
    * The transport-neutral entry point: answers one request received at `now` (epoch ms).
    * Synchronous, so any transport (in-memory, `node:http`) can drive it.
@@ -218,6 +260,15 @@ export const make = (options: Options = {}): Effect.Effect<Service> =>
       resetRateLimits: Effect.sync(m.resetRateLimits),
       stats: Effect.sync(m.stats),
       resetStats: Effect.sync(m.resetStats),
+      oauth: {
+        clientId: m.oauth.clientId,
+        clientSecret: m.oauth.clientSecret,
+        install: Effect.sync(() => m.oauth.install()),
+        revoke: (token) => Effect.sync(() => m.oauth.revoke(token)),
+        setAccessTokenTtl: (seconds) => Effect.sync(() => void (m.oauth.ttlMillis = Math.round(seconds * 1000))),
+        stats: Effect.sync(() => m.oauth.stats()),
+        resetStats: Effect.sync(() => m.oauth.resetStats())
+      },
       handle: m.handle
     })
   })
@@ -327,4 +378,42 @@ export const layer = (
   )
   const model = layerModel(serverLimits ? modelOptions : { ...modelOptions, limits: openWindows })
   return Leads.layer.pipe(Layer.provideMerge(pipedrive), Layer.provideMerge(model))
+}
+
+/**
+ * Options of the OAuth client over the model: the policies, and how early to refresh.
+ *
+ * @since 0.2.0
+ */
+export interface OAuthClientOptions extends PipedriveClient.Policies {
+  readonly refreshSkew?: PipedriveClient.OAuthOptions["refreshSkew"]
+}
+
+/**
+ * `Leads` and the OAuth `PipedriveClient` over an in-memory Pipedrive and its OAuth server,
+ * with the model as {@link PipedriveTest}: the client starts from a refresh token of a new
+ * installation (as one configured with `PIPEDRIVE_REFRESH_TOKEN`), keeps its tokens in the
+ * `TokenStore` in context (else in memory), and refreshes them as they expire on the Effect
+ * `Clock`. Read `PipedriveTest`'s `oauth.stats` to count the refreshes.
+ *
+ * @since 0.2.0
+ */
+export const layerOAuth = (
+  options: Options & { readonly client?: OAuthClientOptions | undefined } = {}
+): Layer.Layer<Leads.Leads | PipedriveClient.PipedriveClient | PipedriveTest> => {
+  const { client, ...modelOptions } = options
+  const transport = Layer.effect(HttpClient.HttpClient, Effect.map(PipedriveTest, (service) => httpClient(service)))
+  const pipedrive = Layer.unwrapEffect(Effect.map(PipedriveTest, (service) =>
+    Layer.unwrapEffect(Effect.map(service.oauth.install, (refreshToken) =>
+      PipedriveClient.layerOAuth({
+        ...client,
+        app: { clientId: service.oauth.clientId, clientSecret: Redacted.make(service.oauth.clientSecret) },
+        refreshToken: Redacted.make(refreshToken)
+      })))
+  )).pipe(
+    // The policies are the caller's: invalid ones are a bug in the test.
+    Layer.orDie,
+    Layer.provide(transport)
+  )
+  return Leads.layer.pipe(Layer.provideMerge(pipedrive), Layer.provideMerge(layerModel(modelOptions)))
 }

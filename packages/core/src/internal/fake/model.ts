@@ -3,6 +3,7 @@ import { defaultDirectory, type Directory } from "./directory.js"
 import { type Fault, FaultPlan, type FaultRule } from "./faults.js"
 import { type Call, makeHandlers, type Reply } from "./leadsApi.js"
 import { defaultLimits, type Limits, type LimitsInput, mergeLimits, ServerLimiter } from "./limits.js"
+import { OAuthServer, type OAuthOptions, unauthorizedBody as oauthUnauthorizedBody } from "./oauth.js"
 import { makeRng, streams } from "./random.js"
 import { matchRoute, type Route } from "./routes.js"
 import { seedLeads } from "./seed.js"
@@ -20,6 +21,8 @@ export interface ModelOptions {
   readonly faults?: ReadonlyArray<FaultRule> | undefined
   /** How many users, persons and organizations exist (ids 1..n). */
   readonly directory?: Partial<Directory> | undefined
+  /** The OAuth server beside the API: the app's credentials, token lifetime, rotation. */
+  readonly oauth?: OAuthOptions | undefined
 }
 
 export interface Stats {
@@ -42,6 +45,8 @@ export interface Stats {
 /** The in-memory Pipedrive, synchronous: every transport drives it the same way. */
 export interface Model {
   readonly token: string
+  /** `oauth.pipedrive.com`: requests whose path starts with `/oauth/` go there. */
+  readonly oauth: OAuthServer
   readonly handle: (request: Wire.Request, now: number) => Wire.Outcome
   readonly leads: () => ReadonlyArray<Lead>
   readonly lead: (id: string) => Lead | undefined
@@ -96,6 +101,7 @@ export const makeModel = (options: ModelOptions = {}): Model => {
   } else {
     for (const lead of options.leads ?? []) store.put(lead)
   }
+  const oauth = new OAuthServer(options.oauth, seed)
   const handlers = makeHandlers(store, directory, makeRng(seed, streams.ids))
   let correlation = 0
 
@@ -163,14 +169,23 @@ export const makeModel = (options: ModelOptions = {}): Model => {
   }
 
   const handle = (request: Wire.Request, now: number): Wire.Outcome => {
+    if (OAuthServer.owns(request.path)) return { _tag: "Respond", response: oauth.handle(request, now) }
     stats.requests++
     const match = matchRoute(request.method, request.path)
     increment(stats.byEndpoint, match._tag === "Found" ? match.route.name : "unknown")
     const window = match._tag === "Found" ? match.route.window : "burst"
     // Pipedrive also takes `?api_token=`; the model does not: a client that puts its token in
     // a URL (where proxies and logs keep it) fails every test that runs against it.
-    const presented = request.headers["x-api-token"] ?? bearer(request.headers.authorization)
-    if (presented !== token) return respond({ status: 401, body: Wire.unauthorizedBody }, limiter.headers(window, now))
+    const bearerToken = bearer(request.headers.authorization)
+    const presented = request.headers["x-api-token"] ?? bearerToken
+    if (presented !== token) {
+      // An OAuth access token is good until it expires or is revoked, as Pipedrive has it.
+      const state = bearerToken === undefined || presented !== bearerToken ? "invalid" : oauth.check(bearerToken, now)
+      if (state !== "valid") {
+        const body = state === "expired" ? oauthUnauthorizedBody(state) : Wire.unauthorizedBody
+        return respond({ status: 401, body }, limiter.headers(window, now))
+      }
+    }
     if (match._tag !== "Found") {
       const [status, error] = match._tag === "NotFound" ? [404, "Unknown method"] : [405, "Method not allowed"] as const
       return respond(
@@ -194,6 +209,7 @@ export const makeModel = (options: ModelOptions = {}): Model => {
 
   return {
     token,
+    oauth,
     handle,
     leads: () => store.all().map((entry) => entry.lead),
     lead: (id) => store.get(id)?.lead,

@@ -71,7 +71,7 @@ export const unauthorizedBody = (presented: Exclude<Presented, "valid">) => ({
 
 export class OAuthServer {
   readonly clientId: string
-  private readonly clientSecret: string
+  readonly clientSecret: string
   ttlMillis: number
   rotate: boolean
   private readonly apiDomain: string
