@@ -27,6 +27,7 @@ import { type PipedriveError, RequestTimeout, TokenStoreError } from "./Errors.j
 import * as OAuth from "./OAuth.js"
 import * as responses from "./internal/responses.js"
 import { fromHttpClientError, fromStatus, pathOf, readBody } from "./internal/responses.js"
+import { clientSpan, withoutCredentials } from "./internal/tracing.js"
 import * as RateLimit from "./RateLimit.js"
 import * as Retry from "./Retry.js"
 import * as TokenStore from "./TokenStore.js"
@@ -38,6 +39,8 @@ import * as TokenStore from "./TokenStore.js"
  * @since 0.1.0
  */
 export const apiTokenHeader = "x-api-token"
+
+const credentialHeaders = [apiTokenHeader, "authorization"]
 
 /**
  * How to authenticate: an API token, or an OAuth access token.
@@ -305,10 +308,16 @@ const build = Effect.fnUntraced(function*(policies: Policies, credentials: Crede
     HttpClient.catchAll((error) => Effect.fail(fromHttpClientError(error)))
   )
 
+  // No span's exit value holds the token: the HTTP span is ours and ends with the status, and
+  // what goes up (to the attempt's and the operation's spans) is a response without it.
+  const execute = (request: HttpClientRequest.HttpClientRequest) =>
+    clientSpan(request, (traced) =>
+      Effect.map(transport.execute(traced), (response) => withoutCredentials(response, credentialHeaders)))
+
   // Statuses become typed errors; every response's headers steer the limiter. The body is
   // read here so the timeout and the retry cover it, in the attempt's scope.
   const send = (request: HttpClientRequest.HttpClientRequest) =>
-    abortUnlessRead(Effect.flatMap(Effect.zip(transport.execute(request), CurrentOperation), ([response, operation]) =>
+    abortUnlessRead(Effect.flatMap(Effect.zip(execute(request), CurrentOperation), ([response, operation]) =>
       Effect.zipRight(
         limiter.observe(response.headers, operation.window).pipe(Effect.catchAll(Effect.logWarning)),
         Effect.flatMap(readBody(response, maxResponseBytes), (text) =>
