@@ -49,6 +49,7 @@ export class FakePipedriveServerError extends Schema.TaggedError<FakePipedriveSe
  */
 export interface Running {
   readonly url: string
+  /** Also the OAuth server's address (`/oauth/authorize`, `/oauth/token`, `/oauth/revoke`) and its tokens' `api_domain`. */
   readonly root: string
   readonly port: number
   readonly token: string
@@ -87,7 +88,8 @@ const toModelRequest = (request: Http.IncomingMessage, body: Buffer): PipedriveT
 export const make = (options: Options = {}): Effect.Effect<Running, FakePipedriveServerError, Scope.Scope> =>
   Effect.gen(function*() {
     const { port, ...modelOptions } = options
-    const model = yield* PipedriveTest.make(modelOptions)
+    // Made once the port is known: the OAuth server's tokens name this server as their api_domain.
+    let model: PipedriveTest.Service | undefined
     const clock = yield* Effect.clock
     const timers = new Set<ReturnType<typeof setTimeout>>()
 
@@ -127,7 +129,7 @@ export const make = (options: Options = {}): Effect.Effect<Running, FakePipedriv
       request.on("data", (chunk: Buffer) => chunks.push(chunk))
       request.on("error", () => request.socket.destroy())
       request.on("end", () => {
-        const outcome = model.handle(toModelRequest(request, Buffer.concat(chunks)), clock.unsafeCurrentTimeMillis())
+        const outcome = model!.handle(toModelRequest(request, Buffer.concat(chunks)), clock.unsafeCurrentTimeMillis())
         perform(request, response, outcome)
       })
     })
@@ -152,9 +154,11 @@ export const make = (options: Options = {}): Effect.Effect<Running, FakePipedriv
     )
 
     const address = server.address() as AddressInfo
+    const root = `http://127.0.0.1:${address.port}`
+    model = yield* PipedriveTest.make({ ...modelOptions, oauth: { apiDomain: root, ...modelOptions.oauth } })
     return {
       url: `http://127.0.0.1:${address.port}/api/v1`,
-      root: `http://127.0.0.1:${address.port}`,
+      root,
       port: address.port,
       token: model.token,
       model

@@ -106,3 +106,46 @@ export const layerConfig = (
   const { transport, ...client } = policies
   return over(transport, PipedriveClient.layerConfig(client))
 }
+
+/**
+ * `Leads` and the OAuth `PipedriveClient` (see `PipedriveClient.makeOAuth`) over undici: the
+ * tokens' `api_domain` as the base, refreshed before they expire and once after a 401, one
+ * refresh at a time. The tokens live in the `TokenStore` provided below the layer — such as
+ * `RedisTokenStore.layer`, shared by every process of the installation — else in memory.
+ *
+ * @example
+ * ```ts
+ * import { PipedriveNode, RedisTokenStore } from "@effect-pipedrive/node-runtime"
+ * import { Layer, Redacted } from "effect"
+ *
+ * const PipedriveLive = PipedriveNode.layerOAuth({
+ *   app: { clientId: "…", clientSecret: Redacted.make(process.env.PIPEDRIVE_CLIENT_SECRET!) },
+ *   refreshToken: Redacted.make(process.env.PIPEDRIVE_REFRESH_TOKEN!),
+ *   plan: "growth"
+ * }).pipe(Layer.provide(RedisTokenStore.layer({ url: Redacted.make(process.env.REDIS_URL!) })))
+ * ```
+ *
+ * @since 0.2.0
+ * @category layers
+ */
+export const layerOAuth = (
+  options: PipedriveClient.OAuthOptions & NodeOptions
+): Layer.Layer<Services, ConfigError.ConfigError> => {
+  const { transport, ...client } = options
+  return over(transport, PipedriveClient.layerOAuth(client))
+}
+
+/**
+ * {@link layerOAuth} configured from the environment: `PIPEDRIVE_CLIENT_ID`,
+ * `PIPEDRIVE_CLIENT_SECRET` and `PIPEDRIVE_REFRESH_TOKEN`; a missing one fails the layer with a
+ * `ConfigError` naming it.
+ *
+ * @since 0.2.0
+ * @category layers
+ */
+export const layerOAuthConfig = (
+  options: Parameters<typeof PipedriveClient.layerOAuthConfig>[0] & NodeOptions = {}
+): Layer.Layer<Services, ConfigError.ConfigError> => {
+  const { transport, ...client } = options ?? {}
+  return over(transport, PipedriveClient.layerOAuthConfig(client))
+}

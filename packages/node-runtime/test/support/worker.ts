@@ -8,7 +8,7 @@
  */
 import { Leads } from "@effect-pipedrive/core"
 import { Effect, Layer, Redacted } from "effect"
-import { PipedriveNode, RedisStore } from "../../src/index.js"
+import { PipedriveNode, RedisStore, RedisTokenStore } from "../../src/index.js"
 import { marker, type WorkerConfig, type WorkerMessage } from "./workerProtocol.js"
 
 const say = (message: WorkerMessage) => Effect.sync(() => process.stdout.write(`${marker}${JSON.stringify(message)}\n`))
@@ -25,8 +25,17 @@ const client = PipedriveNode.layer({
   rateLimit: config.rateLimit
 })
 
-const layer = config.redisUrl === null
+const oauthClient = (oauth: NonNullable<WorkerConfig["oauth"]>, redisUrl: string) =>
+  PipedriveNode.layerOAuth({
+    app: { clientId: oauth.clientId, clientSecret: Redacted.make(oauth.clientSecret), oauthUrl: oauth.oauthUrl },
+    refreshSkew: oauth.refreshSkew,
+    rateLimit: config.rateLimit
+  }).pipe(Layer.provide(RedisTokenStore.layer({ url: redisUrl })))
+
+const layer: Layer.Layer<PipedriveNode.Services, unknown> = config.redisUrl === null
   ? client
+  : config.oauth !== undefined
+  ? oauthClient(config.oauth, config.redisUrl)
   : client.pipe(Layer.provide(RedisStore.layer({ url: config.redisUrl })))
 
 const main = Effect.gen(function*() {

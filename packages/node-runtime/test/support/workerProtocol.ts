@@ -14,6 +14,16 @@ export interface WorkerConfig {
   }
   /** The Redis store's URL, or `null` for the default in-memory store. */
   readonly redisUrl: string | null
+  /**
+   * OAuth instead of `token`: the app at the fake's OAuth server, its tokens in the Redis
+   * token store at `redisUrl` (the rate limits are then counted in this process).
+   */
+  readonly oauth?: {
+    readonly clientId: string
+    readonly clientSecret: string
+    readonly oauthUrl: string
+    readonly refreshSkew: `${number} millis`
+  } | undefined
 }
 
 export type WorkerMessage =
