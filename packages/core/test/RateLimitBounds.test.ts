@@ -17,9 +17,12 @@ import {
   Redacted
 } from "effect"
 import type { PipedriveError } from "../src/Errors.js"
+import type { Operation } from "../src/Operation.js"
+import * as RateLimit from "../src/RateLimit.js"
 import * as Leads from "../src/Leads.js"
 import * as PipedriveClient from "../src/PipedriveClient.js"
 import { json, leadId, leadJson } from "./support/mockHttp.js"
+import { runFor } from "./support/drive.js"
 import { makeScripted, runScripted } from "./support/scriptedHttp.js"
 
 const ok = (headers: Record<string, string> = {}) => json(200, { success: true, data: leadJson() }, headers)
@@ -197,5 +200,38 @@ describe("RateLimit bounds: limits that cannot work are a ConfigError", () => {
         new Map([["PIPEDRIVE_API_TOKEN", "t"], ["PIPEDRIVE_COMPANY_DOMAIN", "acme"], ["PIPEDRIVE_PLAN", "grwoth"]])
       )))
       expect(messageOf(exit)).toContain("PIPEDRIVE_PLAN")
+    }))
+})
+
+describe("RateLimit: K requests in flight reach the window's ceiling", () => {
+  it.effect("4 in flight, 100 ms each, at 40 per 2 s: ≥ 90 % of 20 per s, never over 40 in a window", () =>
+    Effect.gen(function*() {
+      const limiter = RateLimit.makeLimiter({
+        key: "k",
+        limits: { requestsPerWindow: 40, window: "2 seconds" },
+        store: RateLimit.makeMemoryStore(),
+        leaseMillis: 30_000,
+        enforce: true
+      })
+      const operation: Operation = { name: "getLeads", method: "GET", cost: 20, window: "burst", api: "v1" }
+      // Pipedrive counts a page when it arrives: 50 ms after it leaves, answered 50 ms later.
+      const arrivals: Array<number> = []
+      const page = limiter.limit(
+        operation,
+        "/api/v1/leads",
+        Effect.zipRight(
+          Effect.zipRight(Effect.sleep("50 millis"), Effect.flatMap(Clock.currentTimeMillis, (t) => Effect.sync(() => arrivals.push(t)))),
+          Effect.sleep("50 millis")
+        )
+      )
+      const exit = yield* runFor(Effect.forEach(Arr.range(1, 130), () => page, { concurrency: 4, discard: true }), "8 seconds")
+      expect(Exit.isSuccess(exit)).toBe(true)
+      // Each slot is taken from admission until a window after the answer (2.1 s), so 40 per
+      // 2.1 s (95 %) is the ceiling of a limiter that never lets Pipedrive see more than 40.
+      const busiest = Math.max(...arrivals.map((start) => arrivals.filter((t) => t >= start && t < start + 2000).length))
+      expect(busiest).toBeLessThanOrEqual(40)
+      const inSixSeconds = arrivals.filter((t) => t < 6000).length
+      console.log(`4 in flight, 100 ms a page, 40 per 2 s: ${inSixSeconds} pages in the first 6 s (${(inSixSeconds / 6).toFixed(1)}/s of 20)`)
+      expect(inSixSeconds).toBeGreaterThanOrEqual(0.9 * 20 * 6)
     }))
 })
