@@ -374,3 +374,19 @@ describe("demo", () => {
       expect(yield* server.model.leads).toEqual(before)
     }))
 })
+
+describe("oauth", () => {
+  it.live("authorizes through a local callback server, then exports across several token expiries", () =>
+    Effect.gen(function*() {
+      const done = yield* run("oauth", ["--leads", "1500", "--ttl-seconds", "1"])
+      expect(done.stderr).toBe("")
+      expect(done.code).toBe(0)
+      expect(done.stdout).toContain("browser shows: Installed")
+      const [, refreshes, unauthorized] = /: (\d+) refreshes, (\d+) calls answered 401/.exec(done.stdout) ?? []
+      // 15 pages of 100 ms with 1-second tokens, refreshed half a second early: at least one refresh.
+      expect(Number(refreshes)).toBeGreaterThanOrEqual(1)
+      expect(Number(unauthorized)).toBe(0)
+      // The secret never reaches the output.
+      expect(done.stdout).not.toContain("pipedrive-test-secret")
+    }), { timeout: 60_000 })
+})
