@@ -18,6 +18,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
@@ -393,12 +394,38 @@ export const make = Effect.fnUntraced(function*(options: Options) {
 })
 
 /**
- * The client as a layer, over the `HttpClient` in context.
+ * The client for the scope: when the scope closes, every call still in flight is interrupted at
+ * once (its request aborted), and so is any later call. The layer's scope closes before the
+ * transport's below it: calls end here instead of failing against a closed connection pool as
+ * transport errors and being retried.
+ */
+const endingWithScope = (client: PipedriveClient["Type"]): Effect.Effect<PipedriveClient["Type"], never, Scope.Scope> =>
+  Effect.gen(function*() {
+    const inFlight = new Set<Fiber.RuntimeFiber<unknown, unknown>>()
+    let closed = false
+    yield* Effect.addFinalizer(() =>
+      Effect.suspend(() => {
+        closed = true
+        return Fiber.interruptAll([...inFlight])
+      })
+    )
+    const httpClient = HttpClient.transform(client.httpClient, (effect) =>
+      Effect.withFiberRuntime<HttpClientResponse.HttpClientResponse, PipedriveError>((fiber) => {
+        if (closed) return Effect.interrupt
+        inFlight.add(fiber)
+        return Effect.ensuring(effect, Effect.sync(() => inFlight.delete(fiber)))
+      }))
+    return PipedriveClient.of({ ...client, httpClient })
+  })
+
+/**
+ * The client as a layer, over the `HttpClient` in context. Releasing the layer interrupts the
+ * calls still in flight.
  *
  * @since 0.1.0
  */
 export const layer = (options: Options): Layer.Layer<PipedriveClient, ConfigError.ConfigError, HttpClient.HttpClient> =>
-  Layer.scoped(PipedriveClient, make(options))
+  Layer.scoped(PipedriveClient, Effect.flatMap(make(options), endingWithScope))
 
 /**
  * A variable that may be unset. Set but empty is an error: an empty token or address is a
@@ -460,7 +487,11 @@ export const config: Config.Config<Auth & Location & { readonly plan?: RateLimit
 export const layerConfig = (
   policies: Policies = {}
 ): Layer.Layer<PipedriveClient, ConfigError.ConfigError, HttpClient.HttpClient> =>
-  Layer.scoped(PipedriveClient, Effect.flatMap(config, (fromEnv) => make({ ...policies, ...fromEnv })))
+  Layer.scoped(
+    PipedriveClient,
+    Effect.flatMap(config, (fromEnv) => Effect.flatMap(make({ ...policies, ...fromEnv }), endingWithScope))
+  )
+
 /**
  * The OAuth client's options: the app, how its tokens are found (see `OAuth.SessionOptions`),
  * and the policies. The base URL is each token's `api_domain`, for v1 and v2 alike.
@@ -559,7 +590,7 @@ export const makeOAuth = Effect.fnUntraced(function*(options: OAuthOptions) {
 export const layerOAuth = (
   options: OAuthOptions
 ): Layer.Layer<PipedriveClient, ConfigError.ConfigError, HttpClient.HttpClient> =>
-  Layer.scoped(PipedriveClient, makeOAuth(options))
+  Layer.scoped(PipedriveClient, Effect.flatMap(makeOAuth(options), endingWithScope))
 
 /**
  * {@link makeOAuth} configured from the environment (`OAuth.config`: `PIPEDRIVE_CLIENT_ID`,
@@ -580,6 +611,9 @@ export const layerOAuthConfig = (
     PipedriveClient,
     Effect.flatMap(OAuth.config, ({ app, refreshToken }) => {
       const { oauthUrl, ...rest } = options
-      return makeOAuth({ ...rest, app: oauthUrl === undefined ? app : { ...app, oauthUrl }, refreshToken })
+      return Effect.flatMap(
+        makeOAuth({ ...rest, app: oauthUrl === undefined ? app : { ...app, oauthUrl }, refreshToken }),
+        endingWithScope
+      )
     })
   )

@@ -12,7 +12,7 @@
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import { type Errors, Leads, PipedriveClient } from "@effect-pipedrive/core"
 import { afterAll, describe, expect, it } from "@effect/vitest"
-import { Clock, Duration, Effect, Either, Layer, Option, Redacted } from "effect"
+import { Clock, Duration, Effect, Either, Exit, Fiber, Layer, Option, Redacted, Schedule, Scope } from "effect"
 import { PipedriveNode } from "../src/index.js"
 import { leadId, leadJson, token } from "./support/fixtures.js"
 import { type Behaviour, Serve, start } from "./support/hostile.js"
@@ -286,4 +286,39 @@ describe("hostile servers: what a broken proxy, a buggy gateway or an old accoun
       ].join("\n")
     )
   })
+})
+
+describe("closing the layer with calls in flight", () => {
+  // 20 calls wait on a silent server; closing the layer must end every one at once — the design
+  // takes milliseconds — without a retry reaching the server.
+  const bound = 2000
+  for (const transport of transports) {
+    it.scopedLive(`over ${transport.name}: 20 waiting calls end within ${bound} ms, none retried`, () =>
+      Effect.gen(function*() {
+        const server = yield* start(Serve.silence)
+        const scope = yield* Scope.make()
+        const context = yield* Layer.buildWithScope(
+          transport.layer({ apiToken: Redacted.make(token), baseUrl: server.baseUrl }),
+          scope
+        )
+        const fibers = yield* Effect.forEach(
+          Array.from({ length: 20 }, (_, n) => leadId(n)),
+          (id) => Effect.fork(Effect.flatMap(Leads.Leads, (leads) => leads.getLead(id)).pipe(Effect.provide(context)))
+        )
+        yield* Effect.repeat(Effect.sync(server.requests), {
+          until: (requests) => requests === 20,
+          schedule: Schedule.spaced("10 millis")
+        }).pipe(Effect.timeoutFail({ duration: "10 seconds", onTimeout: () => new Error("20 requests never arrived") }))
+        const closingAt = yield* Clock.currentTimeMillis
+        yield* Scope.close(scope, Exit.void)
+        const exits = yield* Effect.forEach(fibers, Fiber.await).pipe(Effect.timeoutOption(bound * 5))
+        const millis = (yield* Clock.currentTimeMillis) - closingAt
+        console.log(`[hostile] layer closed with 20 calls in flight over ${transport.name}: all ended in ${millis} ms`)
+        expect(Option.map(exits, (all) => all.every(Exit.isInterrupted))).toEqual(Option.some(true))
+        expect(millis).toBeLessThan(bound)
+        // Give a retry, had there been one, time to arrive.
+        yield* Effect.sleep("200 millis")
+        expect(server.requests()).toBe(20)
+      }))
+  }
 })
