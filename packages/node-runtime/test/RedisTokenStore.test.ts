@@ -64,9 +64,10 @@ describe("RedisTokenStore", () => {
       const store = yield* RedisTokenStore.make({ url: redis.url, lockTtl: "300 millis" })
       const raw = new Redis(redis.url)
       yield* Effect.addFinalizer(() => Effect.sync(() => raw.disconnect()))
-      // A crashed holder: its lock stays until the time to live.
-      yield* Effect.promise(() => raw.set("effect-pipedrive:oauth:default:lock", "crashed", "PX", 200))
+      // A crashed holder: its lock stays until the time to live. The clock starts before the
+      // lock is set, so a slow machine between the two cannot shorten the measured wait.
       const started = Date.now()
+      yield* Effect.promise(() => raw.set("effect-pipedrive:oauth:default:lock", "crashed", "PX", 200))
       const renewed = yield* store.renew(Option.none(), () => Effect.succeed(tokens(1)))
       expect(Date.now() - started).toBeGreaterThanOrEqual(150)
       expect(Redacted.value(renewed.accessToken)).toBe("access-1")
