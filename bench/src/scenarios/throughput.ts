@@ -5,7 +5,7 @@ import { type Server, withServer } from "../lib/server.js"
 import { alternate, median, ratioWithinRounds } from "../lib/stats.js"
 import { type Context, noServerLimits, seededFor } from "./context.js"
 
-const timeoutMs = 180_000
+const timeoutMs = 600_000
 const pageSize = 500
 
 /** The walking clients; `args` are added to the common ones. */
