@@ -12,7 +12,7 @@
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import { type Errors, Leads, PipedriveClient } from "@effect-pipedrive/core"
 import { afterAll, describe, expect, it } from "@effect/vitest"
-import { Clock, Duration, Effect, Either, Exit, Fiber, Layer, Option, Redacted, Schedule, Scope } from "effect"
+import { Clock, Duration, Effect, Either, Exit, Fiber, Layer, Option, Redacted, Schedule, Scope, Stream } from "effect"
 import { PipedriveNode } from "../src/index.js"
 import { leadId, leadJson, token } from "./support/fixtures.js"
 import { type Behaviour, Serve, start } from "./support/hostile.js"
@@ -205,6 +205,20 @@ const rows: ReadonlyArray<Row> = [
     policies: { maxResponseBytes: 1000 },
     expect: fails("ResponseTooLarge", 1),
     bound: "3 seconds"
+  },
+  {
+    name: "empty pages claiming more, next_start advancing",
+    serve: (request, response, index) => {
+      const start = Number(new URL(request.url ?? "", "http://x").searchParams.get("start") ?? 0)
+      Serve.json(200, {
+        success: true,
+        data: [],
+        additional_data: { pagination: { start, limit: 500, more_items_in_collection: true, next_start: start + 500 } }
+      })(request, response, index)
+    },
+    call: (leads) => Stream.runDrain(leads.streamLeads({}, { concurrency: 1 })),
+    expect: fails("PaginationStalled", 4),
+    bound: "10 seconds"
   },
   {
     name: "200 with success but no data",
