@@ -212,6 +212,22 @@ export class UnexpectedStatus extends Schema.TaggedError<UnexpectedStatus>()("Un
 }
 
 /**
+ * A 2xx response whose body says `success: false`: Pipedrive (or a gateway in front of it)
+ * refused the request while answering with a success status; `error` and `errorInfo` carry its
+ * explanation. A tag of its own, not `BadRequest`: nothing says the input was at fault, and a
+ * handler written for 400s should not have to tell the two apart by status. Not retried.
+ *
+ * @since 0.2.0
+ * @category errors
+ */
+export class UnsuccessfulResponse extends Schema.TaggedError<UnsuccessfulResponse>()("UnsuccessfulResponse", fromServer) {
+  readonly [TypeId] = TypeId
+  override get message() {
+    return describe(this, `${serverText(this)} — the response says success: false`)
+  }
+}
+
+/**
  * The connection failed. `requestSent` says whether the request may have reached Pipedrive:
  * when it may have, a POST is not retried (it could have created the lead).
  *
@@ -433,6 +449,7 @@ export type PipedriveError =
   | DailyBudgetExhausted
   | ServerError
   | UnexpectedStatus
+  | UnsuccessfulResponse
   | TransportError
   | RequestTimeout
   | ResponseDecodeError

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Either, Fiber, TestClock } from "effect"
+import { Effect, Either, Fiber, Stream, TestClock } from "effect"
 import * as Errors from "../src/Errors.js"
 import * as Leads from "../src/Leads.js"
 import {
@@ -273,6 +273,32 @@ describe("bodies that break the contract", () => {
       expect(error).toBeInstanceOf(Errors.ResponseDecodeError)
       expect(error).toMatchObject({ status: 200, at: "" })
     }))
+
+  describe("a 200 that says success: false → UnsuccessfulResponse with Pipedrive's texts, sent once", () => {
+    const refusal = { success: false, error: "Lead is archived", error_info: "Archived leads cannot be edited", data: [] }
+    const answer = makeTestLayer(() => json(200, refusal, { "x-correlation-id": "corr-7" }), { retry: {} })
+    it.effect.each([
+      ["getLeads (not an empty page)", "GET", "/api/v1/leads", (leads: Leads.Leads["Type"]) => leads.getLeads()],
+      ["a stream of leads", "GET", "/api/v1/leads", (leads: Leads.Leads["Type"]) => Stream.runDrain(leads.streamLeads())],
+      ["getLead", "GET", leadPath, (leads: Leads.Leads["Type"]) => leads.getLead(id)],
+      ["updateLead", "PATCH", leadPath, (leads: Leads.Leads["Type"]) => leads.updateLead(id, { title: "New" })],
+      ["searchLeads", "GET", "/api/v1/leads/search", (leads: Leads.Leads["Type"]) => leads.searchLeads({ term: "acme" })]
+    ] as const)("%s", ([, method, path, call]) =>
+      Effect.gen(function*() {
+        const leads = yield* Leads.Leads
+        const error = yield* Effect.flip(call(leads))
+        expectSafe(error, method, path)
+        expect(error).toBeInstanceOf(Errors.UnsuccessfulResponse)
+        expect(error).toMatchObject({
+          status: 200,
+          error: "Lead is archived",
+          errorInfo: "Archived leads cannot be edited",
+          correlationId: "corr-7"
+        })
+        expect(error.message).toContain("Lead is archived")
+        expect(yield* requestCount).toBe(1)
+      }).pipe(Effect.provide(answer)))
+  })
 
   it.effect("x-correlation-id is kept on a 5xx error", () =>
     Effect.gen(function*() {

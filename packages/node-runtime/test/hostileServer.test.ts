@@ -226,6 +226,13 @@ const rows: ReadonlyArray<Row> = [
     call: getLead,
     expect: fails("ResponseDecodeError", 1),
     bound: "3 seconds"
+  },
+  {
+    name: "200 with success: false and an empty page",
+    serve: Serve.json(200, { success: false, error: "Request failed", data: [] }),
+    call: (leads) => leads.getLeads({ limit: 3 }),
+    expect: fails("UnsuccessfulResponse", 1),
+    bound: "3 seconds"
   }
 ]
 

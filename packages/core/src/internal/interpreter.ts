@@ -7,7 +7,7 @@ import * as Schema from "effect/Schema"
 import type { Endpoint, PathEncoded } from "../Endpoint.js"
 import { InvalidInput, type PipedriveError } from "../Errors.js"
 import { CurrentOperation, type Operation } from "../Operation.js"
-import { decodeFailure, issuesOf, readBody } from "./responses.js"
+import { decodeFailure, isUnsuccessful, issuesOf, readBody, unsuccessful } from "./responses.js"
 import { compile } from "./validator.js"
 
 const validationOptions = { errors: "all", onExcessProperty: "ignore" } as const
@@ -119,6 +119,8 @@ export const exchange = (
     } catch (error) {
       return Either.left(decodeFailure(response, error instanceof Error ? error : new Error(String(error))))
     }
+    // Before the schema: `{"success": false, "data": []}` would pass as an empty page.
+    if (isUnsuccessful(json)) return Either.left(unsuccessful(response, json))
     if (isValid?.(json) === true) return Either.right(endpoint.result(json))
     const decoded = decode(json)
     return Either.isLeft(decoded)

@@ -23,24 +23,46 @@ interface ErrorBody {
   readonly errorInfo?: string
 }
 
+const errorBodyOf = (body: unknown): ErrorBody => {
+  if (typeof body !== "object" || body === null) return {}
+  const record = body as Record<string, unknown>
+  const error = typeof record.error === "string" ? record.error : undefined
+  const info = typeof record.error_info === "string"
+    ? record.error_info
+    : record.errorCode !== undefined && record.errorCode !== null
+    ? `errorCode ${String(record.errorCode)}`
+    : undefined
+  return {
+    ...(error === undefined ? {} : { error }),
+    ...(info === undefined ? {} : { errorInfo: info })
+  }
+}
+
 const readErrorBody = (text: string): ErrorBody => {
   try {
-    const body: unknown = JSON.parse(text)
-    if (typeof body !== "object" || body === null) return {}
-    const record = body as Record<string, unknown>
-    const error = typeof record.error === "string" ? record.error : undefined
-    const info = typeof record.error_info === "string"
-      ? record.error_info
-      : record.errorCode !== undefined && record.errorCode !== null
-      ? `errorCode ${String(record.errorCode)}`
-      : undefined
-    return {
-      ...(error === undefined ? {} : { error }),
-      ...(info === undefined ? {} : { errorInfo: info })
-    }
+    return errorBodyOf(JSON.parse(text))
   } catch {
     return {}
   }
+}
+
+/** Whether a parsed 2xx body says `success: false`: Pipedrive's refusal, whatever the status. */
+export const isUnsuccessful = (body: unknown): boolean =>
+  typeof body === "object" && body !== null && (body as { readonly success?: unknown }).success === false
+
+/** The typed error for a 2xx body that says `success: false`, with Pipedrive's texts. */
+export const unsuccessful = (
+  response: HttpClientResponse.HttpClientResponse,
+  body: unknown
+): Errors.UnsuccessfulResponse => {
+  const correlationId = response.headers["x-correlation-id"]
+  return new Errors.UnsuccessfulResponse({
+    method: response.request.method,
+    path: pathOf(response.request),
+    status: response.status,
+    ...(correlationId === undefined ? {} : { correlationId }),
+    ...errorBodyOf(body)
+  })
 }
 
 const isHtml = (response: HttpClientResponse.HttpClientResponse, text: string) =>
