@@ -69,7 +69,57 @@ const fails = (result: Tag, requests: number): Expected => ({ result, requests }
 const mb = 1024 * 1024
 const html = "<!doctype html><html><body>Please sign in</body></html>"
 
+/** The lead asked for, with these rate-limit headers on the response. */
+const leadWith = (headers: Record<string, string>): Behaviour => (request, response, index) => {
+  const id = (request.url ?? "").split("?")[0]!.split("/").pop()!
+  Serve.json(200, { success: true, data: leadJson(id) }, headers)(request, response, index)
+}
+const tooMany = (headers: Record<string, string>) => Serve.json(429, { success: false, error: "Too many requests" }, headers)
+/** A call that meets what the server sends, then a later call: the hold must let it go. */
+const thenAnother = (leads: Leads.Leads["Type"]) => Effect.zipRight(Effect.either(getLead(leads)), getLead(leads))
+/** The limiter's longest hold is 3 windows: 600 ms at this window. */
+const shortWindow: PipedriveClient.Policies = { rateLimit: { requestsPerWindow: 40, window: "200 millis" } }
+
 const rows: ReadonlyArray<Row> = [
+  {
+    name: "429 with Retry-After: 999999, then another call",
+    serve: Serve.sequence(tooMany({ "retry-after": "999999" }), Serve.lead),
+    call: thenAnother,
+    policies: shortWindow,
+    expect: ok(2),
+    bound: "5 seconds"
+  },
+  {
+    name: "429 with Retry-After: a date in 2099, then another call",
+    serve: Serve.sequence(tooMany({ "retry-after": "Thu, 01 Jan 2099 00:00:00 GMT" }), Serve.lead),
+    call: thenAnother,
+    policies: shortWindow,
+    expect: ok(2),
+    bound: "5 seconds"
+  },
+  {
+    name: "x-ratelimit-limit: 0 on every response",
+    serve: leadWith({ "x-ratelimit-limit": "0", "x-ratelimit-remaining": "5", "x-ratelimit-reset": "1" }),
+    call: (leads) => Effect.forEach([1, 2, 3, 4, 5], () => getLead(leads)),
+    expect: ok(5),
+    bound: "3 seconds"
+  },
+  {
+    name: "x-ratelimit-limit: -1 on every response",
+    serve: leadWith({ "x-ratelimit-limit": "-1", "x-ratelimit-remaining": "5", "x-ratelimit-reset": "1" }),
+    call: (leads) => Effect.forEach([1, 2, 3, 4, 5], () => getLead(leads)),
+    expect: ok(5),
+    bound: "3 seconds"
+  },
+  {
+    name: "x-ratelimit-remaining: 0 with reset 999999999, then another call",
+    serve: Serve.sequence(leadWith({ "x-ratelimit-remaining": "0", "x-ratelimit-reset": "999999999" }), Serve.lead),
+    call: thenAnother,
+    // No window configured: the reset is believed for 3 × the default 2 s at most.
+    policies: { rateLimit: { requestsPerWindow: 40 } },
+    expect: ok(2),
+    bound: "15 seconds"
+  },
   {
     name: "silent server",
     serve: Serve.silence,
