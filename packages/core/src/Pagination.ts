@@ -335,3 +335,62 @@ export const paginate = <A, E, R, T>(
     return Stream.repeatEffectChunkOption(pull)
   }))
 }
+
+/**
+ * The v2 envelope of a cursor page: items under `data.items`, and `additional_data.next_cursor`,
+ * `null` (or absent) on the last page.
+ *
+ * @since 0.2.0
+ * @category schemas
+ */
+export const CursorEnvelope = <A, I, R>(item: Schema.Schema<A, I, R>) =>
+  Schema.Struct({
+    success: Schema.Boolean,
+    data: Schema.NullOr(Schema.Struct({ items: Schema.NullOr(Schema.Array(item)) })),
+    additional_data: Schema.optionalWith(
+      Schema.NullOr(Schema.Struct({ next_cursor: Schema.optionalWith(Schema.NullOr(Schema.String), { exact: true }) })),
+      { exact: true }
+    )
+  })
+
+/**
+ * One page of a cursor-paged (v2) list: its items and the cursor of the next page, if any.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface CursorPage<A> {
+  readonly items: ReadonlyArray<A>
+  readonly nextCursor: string | null
+}
+
+/**
+ * A cursor page from a decoded {@link CursorEnvelope}.
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const toCursorPage = <A>(
+  data: { readonly items: ReadonlyArray<A> | null } | null,
+  additional: { readonly next_cursor?: string | null } | null | undefined
+): CursorPage<A> => ({ items: data?.items ?? [], nextCursor: additional?.next_cursor ?? null })
+
+/**
+ * Every item of every cursor page from `cursor` on (`undefined`: the first page), one request at
+ * a time as the consumer pulls — a cursor page can only be asked for once the page before it
+ * has named it. The walk ends at a `null` cursor, and also at an empty page or a cursor equal to
+ * the one just sent, so a server that never stops naming pages cannot keep the client looping.
+ *
+ * @since 0.2.0
+ * @category streams
+ */
+export const paginateCursor = <A, E, R>(
+  cursor: string | undefined,
+  fetch: (cursor: string | undefined) => Effect.Effect<CursorPage<A>, E, R>
+): Stream.Stream<A, E, R> =>
+  Stream.paginateChunkEffect(cursor, (current) =>
+    Effect.map(fetch(current), (page) => {
+      const next = page.nextCursor
+      const moves = next !== null && next !== "" && next !== current && page.items.length > 0
+      return [Chunk.unsafeFromArray(page.items), moves ? Option.some(next) : Option.none()] as const
+    }))

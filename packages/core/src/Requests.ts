@@ -262,6 +262,20 @@ const query = {
 }
 
 /**
+ * Query parameters of an offset page: `start` and `limit`.
+ *
+ * @since 0.2.0
+ * @category schemas
+ */
+export const PageParams = Schema.Struct(query).annotations({ identifier: "PageParams" })
+
+/**
+ * @since 0.2.0
+ * @category models
+ */
+export interface PageParams extends Schema.Schema.Type<typeof PageParams> {}
+
+/**
  * Query parameters of `getLeads` and `getArchivedLeads`.
  *
  * @since 0.1.0
@@ -297,27 +311,30 @@ const CommaList = <A extends string>(item: Schema.Schema<A>) =>
  */
 export const SearchField = Schema.Literal("title", "notes", "custom_fields")
 
-/**
- * Query parameters of `searchLeads`. `term` needs 2 characters, or 1 with `exact_match`.
- *
- * @since 0.1.0
- */
-export const SearchLeadsParams = Schema.Struct({
-  ...query,
+const searchFilters = {
   term: Schema.propertySignature(Schema.String).annotations({ missingMessage: () => "term is required" }),
   fields: optional(CommaList(SearchField)),
   exact_match: optional(Schema.BooleanFromString),
   person_id: optional(IntFromString(EntityId)),
   organization_id: optional(IntFromString(EntityId)),
   include_fields: optional(CommaList(Schema.Literal("lead.was_seen")))
-}).pipe(
-  Schema.filter((params) => {
-    const min = params.exact_match === true ? 1 : 2
-    return params.term.trim().length >= min ||
-      `term must have at least ${min} character${min === 1 ? "" : "s"}${
-        min === 2 ? " (1 with exact_match)" : ""
-      }, got ${JSON.stringify(params.term)}`
-  }),
+}
+
+const termIssue = (params: { readonly term: string; readonly exact_match?: boolean }) => {
+  const min = params.exact_match === true ? 1 : 2
+  return params.term.trim().length >= min ||
+    `term must have at least ${min} character${min === 1 ? "" : "s"}${
+      min === 2 ? " (1 with exact_match)" : ""
+    }, got ${JSON.stringify(params.term)}`
+}
+
+/**
+ * Query parameters of `searchLeads`. `term` needs 2 characters, or 1 with `exact_match`.
+ *
+ * @since 0.1.0
+ */
+export const SearchLeadsParams = Schema.Struct({ ...query, ...searchFilters }).pipe(
+  Schema.filter(termIssue),
   Schema.annotations({ identifier: "SearchLeadsParams" })
 )
 
@@ -325,3 +342,36 @@ export const SearchLeadsParams = Schema.Struct({
  * @since 0.1.0
  */
 export interface SearchLeadsParams extends Schema.Schema.Type<typeof SearchLeadsParams> {}
+
+/**
+ * A v2 page marker: the opaque `next_cursor` of the page before.
+ *
+ * @since 0.2.0
+ * @category schemas
+ */
+export const Cursor = Schema.String.pipe(Schema.nonEmptyString()).annotations({
+  identifier: "Cursor",
+  message: () => "cursor must be the non-empty next_cursor of a previous page"
+})
+
+/**
+ * Query parameters of the v2 `searchLeadsV2`: the filters of {@link SearchLeadsParams}, with
+ * a `cursor` where v1 has `start`.
+ *
+ * @since 0.2.0
+ * @category schemas
+ */
+export const SearchLeadsV2Params = Schema.Struct({
+  ...searchFilters,
+  limit: optional(IntFromString(Limit)),
+  cursor: optional(Cursor)
+}).pipe(
+  Schema.filter(termIssue),
+  Schema.annotations({ identifier: "SearchLeadsV2Params" })
+)
+
+/**
+ * @since 0.2.0
+ * @category models
+ */
+export interface SearchLeadsV2Params extends Schema.Schema.Type<typeof SearchLeadsV2Params> {}

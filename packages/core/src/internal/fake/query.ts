@@ -34,7 +34,7 @@ export interface PageRequest {
   readonly limit: number
 }
 
-const pageRequest = (query: Query): Either.Either<PageRequest, string> =>
+export const pageRequest = (query: Query): Either.Either<PageRequest, string> =>
   Either.all({
     start: integerParam(query, "start", { min: 0 }),
     limit: integerParam(query, "limit", { min: 1, max: maxLimit })

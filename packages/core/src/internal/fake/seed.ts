@@ -1,6 +1,6 @@
 import type { Lead, VisibleTo } from "../../Lead.js"
 import { customFields, type Directory, labels, organizationName, personName } from "./directory.js"
-import { makeRng, type Rng, streams } from "./random.js"
+import { hash32, makeRng, type Rng, streams } from "./random.js"
 
 /** A seeded lead and the notes attached to it (what search looks in besides the lead). */
 export interface SeededLead {
@@ -52,6 +52,21 @@ const addCustomFields = (custom: Record<string, unknown>, rng: Rng, addTime: num
   if (rng.chance(0.1)) custom[customFields.referrer.key] = personName(rng.int(1, 400))
 }
 
+/**
+ * Sets the option and user fields in their v1 wire forms (an enum's option id as a string, a
+ * set's ids joined by commas, a user id), chosen from the lead id's hash rather than drawn from
+ * the generator: leads seeded before these fields existed stay exactly as they were.
+ */
+const addOptionFields = (custom: Record<string, unknown>, idHash: number, users: number): void => {
+  const { accountManager, customerType, interests } = customFields
+  if (idHash % 4 === 0) custom[customerType.key] = String(customerType.options[(idHash >>> 2) % 3]!.id)
+  if (idHash % 5 === 0) {
+    const chosen = interests.options.filter((_, i) => ((idHash >>> 3) & (1 << i)) !== 0)
+    if (chosen.length > 0) custom[interests.key] = chosen.map((option) => option.id).join(",")
+  }
+  if (idHash % 6 === 0) custom[accountManager.key] = (idHash >>> 5) % users + 1
+}
+
 const noNotes: ReadonlyArray<string> = []
 
 /**
@@ -74,8 +89,9 @@ export const seedLeads = (count: number, seed: number, directory: Directory): Ar
     const archived = rng.chance(0.1)
     const [sourceName, origin] = rng.pick(origins)
     const ownerId = rng.int(1, directory.users)
+    const id = rng.uuid()
     const lead: Record<string, unknown> = {
-      id: rng.uuid(),
+      id,
       title: `${product} for ${party}`,
       owner_id: ownerId,
       creator_id: rng.chance(0.7) ? ownerId : rng.int(1, directory.users),
@@ -100,6 +116,7 @@ export const seedLeads = (count: number, seed: number, directory: Directory): Ar
       source_deal_id: null
     } satisfies Lead
     addCustomFields(lead, rng, addTime)
+    addOptionFields(lead, hash32(id), directory.users)
     const notes = rng.chance(0.25)
       ? [`Met at ${rng.pick(events)}; follow up about the ${product.toLowerCase()}.`]
       : noNotes
