@@ -5,9 +5,17 @@
  *
  * @since 0.2.0
  */
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
+import * as Endpoint from "./Endpoint.js"
+import type { PipedriveError } from "./Errors.js"
 import { openLiteral } from "./internal/openLiteral.js"
 import { EntityId, LeadId } from "./Lead.js"
+import { DataEnvelope } from "./Pagination.js"
+import { PipedriveClient } from "./PipedriveClient.js"
 
 /**
  * A conversion job id: a UUID string.
@@ -189,3 +197,233 @@ export class ConversionPending extends Schema.TaggedError<ConversionPending>()("
  * @category errors
  */
 export type ConversionError = ConversionFailed | ConversionRejected | ConversionNotFound | ConversionPending
+
+const data = <T>(envelope: { readonly data: T }): T => envelope.data
+const LeadPath = Schema.Struct({ id: LeadId })
+const DealPath = Schema.Struct({ id: DealId })
+
+/**
+ * The conversion API (v2) as data. The POSTs are not idempotent — a second one starts a second
+ * job, or is refused — so the retry policy never repeats one whose request may have arrived.
+ *
+ * @since 0.2.0
+ * @category endpoints
+ */
+export const endpoints = {
+  /** `POST /api/v2/leads/{id}/convert/deal`: starts converting a lead to a deal; answers the job id. */
+  convertLeadToDeal: Endpoint.make({
+    method: "POST",
+    api: "v2",
+    path: "/leads/{id}/convert/deal",
+    params: LeadPath,
+    cost: 40,
+    body: ConvertLeadToDeal,
+    response: DataEnvelope(ConversionJob),
+    result: data,
+    args: (id: string, placement: ConvertLeadToDeal = {}) => ({ path: { id }, body: placement })
+  }),
+  /** `GET /api/v2/leads/{id}/convert/status/{conversion_id}`: the state of a lead's conversion. */
+  getLeadConversionStatus: Endpoint.make({
+    method: "GET",
+    api: "v2",
+    path: "/leads/{id}/convert/status/{conversion_id}",
+    params: Schema.Struct({ id: LeadId, conversion_id: ConversionId }),
+    cost: 1,
+    response: DataEnvelope(ConversionStatus),
+    result: data,
+    args: (id: string, conversionId: string) => ({ path: { id, conversion_id: conversionId } })
+  }),
+  /** `POST /api/v2/deals/{id}/convert/lead`: starts converting a deal to a lead; answers the job id. */
+  convertDealToLead: Endpoint.make({
+    method: "POST",
+    api: "v2",
+    path: "/deals/{id}/convert/lead",
+    params: DealPath,
+    cost: 40,
+    response: DataEnvelope(ConversionJob),
+    result: data,
+    args: (id: number) => ({ path: { id } })
+  }),
+  /** `GET /api/v2/deals/{id}/convert/status/{conversion_id}`: the state of a deal's conversion. */
+  getDealConversionStatus: Endpoint.make({
+    method: "GET",
+    api: "v2",
+    path: "/deals/{id}/convert/status/{conversion_id}",
+    params: Schema.Struct({ id: DealId, conversion_id: ConversionId }),
+    cost: 1,
+    response: DataEnvelope(ConversionStatus),
+    result: data,
+    args: (id: number, conversionId: string) => ({ path: { id, conversion_id: conversionId } })
+  })
+}
+
+/**
+ * When to read a conversion's status again while it is pending. The input is the status just
+ * read; when the schedule ends first, the wait fails with {@link ConversionPending}.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type PollSchedule = Schedule.Schedule<unknown, ConversionStatus>
+
+/**
+ * The default {@link PollSchedule}: after 500 ms, then 1.5 times longer each time up to 5 s
+ * between polls, for at most 30 polls after the first (about two minutes). Each poll costs one
+ * token.
+ *
+ * @since 0.2.0
+ * @category constants
+ */
+export const defaultPollSchedule: PollSchedule = Schedule.exponential("500 millis", 1.5).pipe(
+  Schedule.union(Schedule.spaced("5 seconds")),
+  Schedule.intersect(Schedule.recurs(30))
+)
+
+/**
+ * How to wait for a conversion.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface WaitOptions {
+  /** Default {@link defaultPollSchedule}. */
+  readonly schedule?: PollSchedule | undefined
+}
+
+/**
+ * @since 0.2.0
+ * @category models
+ */
+export interface Service extends Endpoint.Operations<typeof endpoints> {
+  /**
+   * Polls a lead's conversion until it ends: the new deal's id, or a {@link ConversionError}.
+   * Interrupting the wait stops the polling (the conversion itself goes on at Pipedrive).
+   */
+  readonly awaitLeadConversion: (
+    id: string,
+    conversionId: string,
+    options?: WaitOptions
+  ) => Effect.Effect<number, PipedriveError | ConversionError>
+  /** Polls a deal's conversion until it ends: the new lead's id, or a {@link ConversionError}. */
+  readonly awaitDealConversion: (
+    id: number,
+    conversionId: string,
+    options?: WaitOptions
+  ) => Effect.Effect<string, PipedriveError | ConversionError>
+  /** Converts a lead to a deal and waits for the outcome: the new deal's id. */
+  readonly convertLeadToDealAndWait: (
+    id: string,
+    placement?: ConvertLeadToDeal,
+    options?: WaitOptions
+  ) => Effect.Effect<number, PipedriveError | ConversionError>
+  /** Converts a deal to a lead and waits for the outcome: the new lead's id. */
+  readonly convertDealToLeadAndWait: (
+    id: number,
+    options?: WaitOptions
+  ) => Effect.Effect<string, PipedriveError | ConversionError>
+}
+
+/**
+ * Lead↔deal conversions: start one, read its status, or wait for its outcome.
+ *
+ * @example
+ * ```ts
+ * import { Conversions } from "@effect-pipedrive/core"
+ * import { Effect } from "effect"
+ *
+ * const qualify = (leadId: string) =>
+ *   Effect.gen(function*() {
+ *     const conversions = yield* Conversions.Conversions
+ *     const dealId = yield* conversions.convertLeadToDealAndWait(leadId, { pipeline_id: 2 })
+ *     return dealId
+ *   }).pipe(
+ *     Effect.catchTag("ConversionRejected", () => Effect.succeed(undefined))
+ *   )
+ * ```
+ *
+ * @since 0.2.0
+ * @category services
+ */
+export class Conversions extends Context.Tag("@effect-pipedrive/core/Conversions")<Conversions, Service>() {}
+
+const isPending = (status: ConversionStatus): boolean =>
+  !(status.status === "failed" || status.status === "rejected" ||
+    (status.status === "completed" && (status.deal_id != null || status.lead_id != null)))
+
+/**
+ * Reads the status on the schedule until the job ends. The status of a job that does not
+ * exist (any more) is a 404, reported as {@link ConversionNotFound}.
+ */
+const awaitOutcome = <A>(
+  job: { readonly direction: Direction; readonly source: string | number; readonly conversionId: string },
+  poll: Effect.Effect<ConversionStatus, PipedriveError>,
+  created: (status: ConversionStatus) => A | null | undefined,
+  schedule: PollSchedule
+): Effect.Effect<A, PipedriveError | ConversionError> =>
+  Effect.suspend(() => {
+    let polls = 0
+    const counted = poll.pipe(
+      Effect.tap(() => void polls++),
+      Effect.catchTag("NotFound", () => Effect.fail(new ConversionNotFound(job)))
+    )
+    const whilePending = Schedule.recurWhile(isPending).pipe(Schedule.intersect(schedule), Schedule.passthrough)
+    return Effect.flatMap(Effect.repeat(counted, whilePending), (last): Effect.Effect<A, ConversionError> => {
+      if (last.status === "failed") return Effect.fail(new ConversionFailed(job))
+      if (last.status === "rejected") return Effect.fail(new ConversionRejected(job))
+      const id = created(last)
+      return id == null ? Effect.fail(new ConversionPending({ ...job, status: last.status, polls })) : Effect.succeed(id)
+    })
+  })
+
+/**
+ * The service over a {@link PipedriveClient}.
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const make = Effect.map(PipedriveClient, ({ httpClient }) => {
+  const operations = Endpoint.operations(httpClient, "Conversions", endpoints)
+  const awaitLeadConversion = Effect.fn("Conversions.awaitLeadConversion")(
+    (id: string, conversionId: string, options?: WaitOptions) =>
+      awaitOutcome(
+        { direction: "leadToDeal", source: id, conversionId },
+        operations.getLeadConversionStatus(id, conversionId),
+        (status) => status.deal_id,
+        options?.schedule ?? defaultPollSchedule
+      )
+  )
+  const awaitDealConversion = Effect.fn("Conversions.awaitDealConversion")(
+    (id: number, conversionId: string, options?: WaitOptions) =>
+      awaitOutcome(
+        { direction: "dealToLead", source: id, conversionId },
+        operations.getDealConversionStatus(id, conversionId),
+        (status) => status.lead_id,
+        options?.schedule ?? defaultPollSchedule
+      )
+  )
+  return Conversions.of({
+    ...operations,
+    awaitLeadConversion,
+    awaitDealConversion,
+    convertLeadToDealAndWait: Effect.fn("Conversions.convertLeadToDealAndWait")(
+      function*(id: string, placement?: ConvertLeadToDeal, options?: WaitOptions) {
+        const { conversion_id } = yield* operations.convertLeadToDeal(id, placement)
+        return yield* awaitLeadConversion(id, conversion_id, options)
+      }
+    ),
+    convertDealToLeadAndWait: Effect.fn("Conversions.convertDealToLeadAndWait")(
+      function*(id: number, options?: WaitOptions) {
+        const { conversion_id } = yield* operations.convertDealToLead(id)
+        return yield* awaitDealConversion(id, conversion_id, options)
+      }
+    )
+  })
+})
+
+/**
+ * `Conversions` over the {@link PipedriveClient} in context.
+ *
+ * @since 0.2.0
+ * @category layers
+ */
+export const layer: Layer.Layer<Conversions, never, PipedriveClient> = Layer.effect(Conversions, make)

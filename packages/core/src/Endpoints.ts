@@ -3,7 +3,12 @@
  *
  * @since 0.1.0
  */
+import * as Conversions from "./Conversions.js"
+import * as LeadFields from "./LeadFields.js"
+import * as LeadLabels from "./LeadLabels.js"
 import * as Leads from "./Leads.js"
+import * as LeadSearch from "./LeadSearch.js"
+import * as LeadSources from "./LeadSources.js"
 
 /**
  * Every endpoint, by operation name.
@@ -12,5 +17,10 @@ import * as Leads from "./Leads.js"
  * @category endpoints
  */
 export const all = {
-  ...Leads.endpoints
+  ...Leads.endpoints,
+  ...LeadLabels.endpoints,
+  ...LeadSources.endpoints,
+  ...LeadFields.endpoints,
+  ...LeadSearch.endpoints,
+  ...Conversions.endpoints
 } as const

@@ -4,9 +4,18 @@
  *
  * @since 0.2.0
  */
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
+import type * as Stream from "effect/Stream"
+import * as Endpoint from "./Endpoint.js"
+import type { PipedriveError } from "./Errors.js"
 import { openLiteral } from "./internal/openLiteral.js"
 import { ExtraFields, Timestamp } from "./Lead.js"
+import { pagedStream, roomOf } from "./internal/pagedStream.js"
+import { ListEnvelope, type Page, type StreamOptions, toPage } from "./Pagination.js"
+import { PipedriveClient } from "./PipedriveClient.js"
 import { PageParams } from "./Requests.js"
 
 const fieldTypes = openLiteral([
@@ -148,3 +157,89 @@ export const LeadFieldsParams = PageParams.annotations({ identifier: "LeadFields
  * @category models
  */
 export interface LeadFieldsParams extends Schema.Schema.Type<typeof LeadFieldsParams> {}
+
+/**
+ * The lead-fields API (v1) as data.
+ *
+ * @since 0.2.0
+ * @category endpoints
+ */
+export const endpoints = {
+  /** `GET /leadFields`: one page of lead fields. */
+  getLeadFields: Endpoint.make({
+    method: "GET",
+    path: "/leadFields",
+    cost: 20,
+    query: LeadFieldsParams,
+    response: ListEnvelope(LeadField),
+    result: (envelope): Page<LeadField> => toPage(envelope.data, envelope.additional_data),
+    args: (params: LeadFieldsParams = {}) => ({ query: params })
+  })
+}
+
+/**
+ * @since 0.2.0
+ * @category models
+ */
+export interface Service extends Endpoint.Operations<typeof endpoints> {
+  /** Every lead field, page after page (500 a page unless `limit` says), fetched as the consumer pulls. */
+  readonly streamLeadFields: (params?: LeadFieldsParams, options?: StreamOptions) => Stream.Stream<LeadField, PipedriveError>
+}
+
+/**
+ * What the keys of a lead mean: system fields and the company's custom fields, with their
+ * types and options.
+ *
+ * @example
+ * ```ts
+ * import { LeadFields } from "@effect-pipedrive/core"
+ * import { Effect, Stream } from "effect"
+ *
+ * // The company's custom fields by name: their 40-hex keys are what leads carry.
+ * const customFieldKeys = Effect.gen(function*() {
+ *   const fields = yield* LeadFields.LeadFields
+ *   const all = yield* Stream.runCollect(fields.streamLeadFields())
+ *   return new Map([...all].filter((f) => f.edit_flag === true).map((f) => [f.name, f.key]))
+ * })
+ * ```
+ *
+ * @since 0.2.0
+ * @category services
+ */
+export class LeadFields extends Context.Tag("@effect-pipedrive/core/LeadFields")<LeadFields, Service>() {}
+
+/**
+ * Page size of {@link Service.streamLeadFields} unless `limit` says otherwise.
+ *
+ * @since 0.2.0
+ * @category constants
+ */
+export const streamPageSize = 500
+
+/**
+ * The service over a {@link PipedriveClient}.
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const make = Effect.map(PipedriveClient, ({ httpClient, rateLimitInfo }) => {
+  const streamLeadFields = pagedStream<LeadFieldsParams, LeadField>(
+    httpClient,
+    "LeadFields",
+    "getLeadFields",
+    endpoints.getLeadFields,
+    { pageSize: streamPageSize, room: roomOf(rateLimitInfo) }
+  )
+  return LeadFields.of({
+    ...Endpoint.operations(httpClient, "LeadFields", endpoints),
+    streamLeadFields: (params = {}, options) => streamLeadFields(params, options)
+  })
+})
+
+/**
+ * `LeadFields` over the {@link PipedriveClient} in context.
+ *
+ * @since 0.2.0
+ * @category layers
+ */
+export const layer: Layer.Layer<LeadFields, never, PipedriveClient> = Layer.effect(LeadFields, make)

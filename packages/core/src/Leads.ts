@@ -6,15 +6,15 @@
 import type * as HttpClient from "@effect/platform/HttpClient"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
-import type * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
 import type * as Stream from "effect/Stream"
 import * as Endpoint from "./Endpoint.js"
 import type { PipedriveError } from "./Errors.js"
-import { exchange, type Fetched } from "./internal/interpreter.js"
+import { goneOnRetry } from "./internal/idempotentDelete.js"
+import { pagedStream, roomOf } from "./internal/pagedStream.js"
 import { Lead, LeadId, LeadSearchItem } from "./Lead.js"
-import { DataEnvelope, ListEnvelope, type Page, paginate, SearchEnvelope, type StreamOptions, toPage } from "./Pagination.js"
+import { DataEnvelope, ListEnvelope, type Page, SearchEnvelope, type StreamOptions, toPage } from "./Pagination.js"
 import { PipedriveClient } from "./PipedriveClient.js"
 import type { RateLimitInfo } from "./RateLimit.js"
 import { AddLead, ListLeadsParams, SearchLeadsParams, UpdateLead } from "./Requests.js"
@@ -187,25 +187,11 @@ export interface Service extends Endpoint.Operations<typeof endpoints> {
  */
 export class Leads extends Context.Tag("@effect-pipedrive/core/Leads")<Leads, Service>() {}
 
-/** A stream over a paged row: each page fetched as text, parsed as the consumer gets it. */
 const walk = <P extends { readonly start?: number; readonly limit?: number }, A>(
   client: HttpClient.HttpClient.With<PipedriveError>,
   name: "getLeads" | "getArchivedLeads" | "searchLeads",
   room: Effect.Effect<number | undefined>
-) => {
-  const row = endpoints[name]
-  const { parse, send } = exchange(client, "Leads", name, row as unknown as Endpoint.Endpoint<ReadonlyArray<unknown>, unknown, unknown>)
-  const request = { method: row.method, path: row.path, operation: name }
-  const open = parse as (fetched: Fetched) => Either.Either<Page<A>, PipedriveError>
-  return (params: P, options?: StreamOptions): Stream.Stream<A, PipedriveError> =>
-    paginate({
-      start: params.start ?? 0,
-      fetch: (start) => send({ ...params, start, limit: params.limit ?? streamPageSize }),
-      open,
-      request,
-      room
-    }, options)
-}
+) => pagedStream<P, A>(client, "Leads", name, endpoints[name], { pageSize: streamPageSize, room })
 
 /**
  * The service over a {@link PipedriveClient}.
@@ -215,19 +201,12 @@ const walk = <P extends { readonly start?: number; readonly limit?: number }, A>
  */
 export const make = Effect.map(PipedriveClient, ({ httpClient, rateLimitInfo }) => {
   const operations = Endpoint.operations(httpClient, "Leads", endpoints)
-  // What the burst window has room for, as the last response said; a search walk also counts
-  // against search's own window, which the headers do not describe.
-  const room = Effect.map(rateLimitInfo, (info) => info.reported.remaining ?? info.limit)
+  const room = roomOf(rateLimitInfo)
   const streamLeads = walk<ListLeadsParams, Lead>(httpClient, "getLeads", room)
   const streamArchivedLeads = walk<ListLeadsParams, Lead>(httpClient, "getArchivedLeads", room)
   return Leads.of({
     ...operations,
-    deleteLead: (id) =>
-      operations.deleteLead(id).pipe(
-        // A retried delete whose earlier attempt went through finds the lead gone — which is
-        // what was asked. Only a first-attempt 404 means there was no such lead.
-        Effect.catchTag("NotFound", (error) => error.attempts > 1 ? Effect.succeed({ id }) : Effect.fail(error))
-      ),
+    deleteLead: (id) => operations.deleteLead(id).pipe(goneOnRetry({ id })),
     streamLeads: (params = {}, options) => streamLeads(params, options),
     streamArchivedLeads: (params = {}, options) => streamArchivedLeads(params, options),
     streamSearchLeads: walk<SearchLeadsParams, LeadSearchItem>(httpClient, "searchLeads", room),

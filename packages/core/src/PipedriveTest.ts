@@ -25,7 +25,9 @@ import { seedLeads } from "./internal/fake/seed.js"
 import { makeHttpClient } from "./internal/fake/transport.js"
 import type * as Wire from "./internal/fake/wire.js"
 import type { Lead } from "./Lead.js"
-import * as Leads from "./Leads.js"
+import * as conversions from "./internal/fake/conversions.js"
+import type * as labelStore from "./internal/fake/labels.js"
+import * as Services from "./Services.js"
 import * as PipedriveClient from "./PipedriveClient.js"
 
 /**
@@ -199,6 +201,31 @@ export const customFields = directory.customFields
 export const labels = directory.labels
 
 /**
+ * A lead label as the model keeps it.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type Label = labelStore.Label
+
+/**
+ * A deal as the model keeps it: what conversions read and write.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type Deal = conversions.Deal
+
+/**
+ * How long the model's conversions take from their POST: `not_started` until `startsAfter`
+ * ms, `running` until `endsAfter` ms, then their outcome; the status is kept `expiresAfter` ms.
+ *
+ * @since 0.2.0
+ * @category constants
+ */
+export const conversionTimes = conversions.conversionTimes
+
+/**
  * The model, reachable from tests: read the store back, change faults and limits at run
  * time, read the counters.
  *
@@ -212,6 +239,15 @@ export interface Service {
   readonly lead: (id: string) => Effect.Effect<Option.Option<Lead>>
   /** Adds (or replaces, by id) leads directly, without requests. */
   readonly insertLeads: (leads: ReadonlyArray<Lead>) => Effect.Effect<void>
+  /** The company's lead labels, in creation order. */
+  readonly labels: Effect.Effect<ReadonlyArray<Label>>
+  /** The deals: ten seeded (ids 1..10), and those conversions created. */
+  readonly deals: Effect.Effect<ReadonlyArray<Deal>>
+  /**
+   * The next `count` conversions (default 1) end `failed` or `rejected` instead of completing,
+   * after running as long as any other.
+   */
+  readonly endConversions: (outcome: "failed" | "rejected", count?: number) => Effect.Effect<void>
   /** Replaces the fault rules (their counters start over). */
   readonly setFaults: (rules: ReadonlyArray<FaultRule>) => Effect.Effect<void>
   readonly addFault: (rule: FaultRule) => Effect.Effect<void>
@@ -252,6 +288,9 @@ export const make = (options: Options = {}): Effect.Effect<Service> =>
       leads: Effect.sync(m.leads),
       lead: (id) => Effect.sync(() => Option.fromNullable(m.lead(id))),
       insertLeads: (leads) => Effect.sync(() => m.insertLeads(leads)),
+      labels: Effect.sync(m.labels),
+      deals: Effect.sync(m.deals),
+      endConversions: (outcome, count = 1) => Effect.sync(() => m.endConversions(outcome, count)),
       setFaults: (rules) => Effect.sync(() => m.setFaults(rules)),
       addFault: (rule) => Effect.sync(() => m.addFault(rule)),
       clearFaults: Effect.sync(() => m.setFaults([])),
@@ -331,7 +370,8 @@ export interface LayerOptions extends Options {
 const openWindows = { requestsPerWindow: Number.MAX_SAFE_INTEGER, searchRequestsPerWindow: Number.MAX_SAFE_INTEGER }
 
 /**
- * `Leads` and `PipedriveClient` — the real client code, unchanged — over an in-memory
+ * Every service (`Leads`, `LeadLabels`, `LeadSources`, `LeadFields`, `LeadSearch`,
+ * `Conversions`) and `PipedriveClient` — the real client code, unchanged — over an in-memory
  * Pipedrive, with the model as {@link PipedriveTest}. No network.
  *
  * Rate limits are off unless the test asks for them, so a program under `TestClock`
@@ -361,7 +401,7 @@ const openWindows = { requestsPerWindow: Number.MAX_SAFE_INTEGER, searchRequests
  */
 export const layer = (
   options: LayerOptions = {}
-): Layer.Layer<Leads.Leads | PipedriveClient.PipedriveClient | PipedriveTest> => {
+): Layer.Layer<Services.Services | PipedriveClient.PipedriveClient | PipedriveTest> => {
   const { client, ...modelOptions } = options
   const { auth, ...asked } = client ?? {}
   const serverLimits = modelOptions.limits !== undefined
@@ -377,7 +417,7 @@ export const layer = (
     Layer.provide(transport)
   )
   const model = layerModel(serverLimits ? modelOptions : { ...modelOptions, limits: openWindows })
-  return Leads.layer.pipe(Layer.provideMerge(pipedrive), Layer.provideMerge(model))
+  return Services.layer.pipe(Layer.provideMerge(pipedrive), Layer.provideMerge(model))
 }
 
 /**
@@ -400,7 +440,7 @@ export interface OAuthClientOptions extends PipedriveClient.Policies {
  */
 export const layerOAuth = (
   options: Options & { readonly client?: OAuthClientOptions | undefined } = {}
-): Layer.Layer<Leads.Leads | PipedriveClient.PipedriveClient | PipedriveTest> => {
+): Layer.Layer<Services.Services | PipedriveClient.PipedriveClient | PipedriveTest> => {
   const { client, ...modelOptions } = options
   const transport = Layer.effect(HttpClient.HttpClient, Effect.map(PipedriveTest, (service) => httpClient(service)))
   const pipedrive = Layer.unwrapEffect(Effect.map(PipedriveTest, (service) =>
@@ -415,5 +455,5 @@ export const layerOAuth = (
     Layer.orDie,
     Layer.provide(transport)
   )
-  return Leads.layer.pipe(Layer.provideMerge(pipedrive), Layer.provideMerge(layerModel(modelOptions)))
+  return Services.layer.pipe(Layer.provideMerge(pipedrive), Layer.provideMerge(layerModel(modelOptions)))
 }

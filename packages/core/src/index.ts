@@ -1,6 +1,10 @@
 /**
  * @since 0.2.0
  */
+export * as Conversions from "./Conversions.js"
+/**
+ * @since 0.2.0
+ */
 export * as CustomFields from "./CustomFields.js"
 /**
  * @since 0.2.0
@@ -19,9 +23,25 @@ export * as Errors from "./Errors.js"
  */
 export * as Lead from "./Lead.js"
 /**
+ * @since 0.2.0
+ */
+export * as LeadFields from "./LeadFields.js"
+/**
+ * @since 0.2.0
+ */
+export * as LeadLabels from "./LeadLabels.js"
+/**
  * @since 0.1.0
  */
 export * as Leads from "./Leads.js"
+/**
+ * @since 0.2.0
+ */
+export * as LeadSearch from "./LeadSearch.js"
+/**
+ * @since 0.2.0
+ */
+export * as LeadSources from "./LeadSources.js"
 /**
  * @since 0.1.0
  */
@@ -50,6 +70,10 @@ export * as Requests from "./Requests.js"
  * @since 0.1.0
  */
 export * as Retry from "./Retry.js"
+/**
+ * @since 0.2.0
+ */
+export * as Services from "./Services.js"
 /**
  * @since 0.1.0
  */

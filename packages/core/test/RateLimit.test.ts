@@ -270,7 +270,19 @@ describe("RateLimit: daily budget", () => {
         getLeadUsers: 10,
         getLeads: 20,
         getArchivedLeads: 40,
-        searchLeads: 40
+        searchLeads: 40,
+        // The rest of the lead domain (issue #12's table).
+        getLeadFields: 20,
+        getLeadLabels: 10,
+        addLeadLabel: 10,
+        updateLeadLabel: 10,
+        deleteLeadLabel: 6,
+        getLeadSources: 2,
+        searchLeadsV2: 20,
+        convertLeadToDeal: 40,
+        getLeadConversionStatus: 1,
+        convertDealToLead: 40,
+        getDealConversionStatus: 1
       })
     }))
 

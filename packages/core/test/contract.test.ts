@@ -2,7 +2,6 @@ import { describe, expect, it } from "@effect/vitest"
 import { Effect, Either, Schema, SchemaAST } from "effect"
 import { readFileSync } from "node:fs"
 import { parse } from "yaml"
-import * as Endpoints from "../src/Endpoints.js"
 import * as Errors from "../src/Errors.js"
 import * as Lead from "../src/Lead.js"
 import * as Leads from "../src/Leads.js"
@@ -68,15 +67,16 @@ const exampleData = (operationId: string): unknown => (example(operationId, "200
 const propertyNames = (schema: Schema.Schema.Any): ReadonlyArray<string> =>
   SchemaAST.getPropertySignatures(schema.ast).map((p) => String(p.name))
 
-const isEndpointName = (name: string): name is keyof typeof Endpoints.all => name in Endpoints.all
+// This excerpt is the Leads API's; the rest of the lead domain is checked in domainContract.test.ts.
+const isEndpointName = (name: string): name is keyof typeof Leads.endpoints => name in Leads.endpoints
 
 describe("the endpoint table against the OpenAPI document", () => {
   it("has one row per documented operation, with its method, path and token cost", () => {
-    expect(operations.map((o) => o.operation.operationId).sort()).toStrictEqual(Object.keys(Endpoints.all).sort())
+    expect(operations.map((o) => o.operation.operationId).sort()).toStrictEqual(Object.keys(Leads.endpoints).sort())
     for (const { method, operation, path } of operations) {
       expect(isEndpointName(operation.operationId)).toBe(true)
       if (!isEndpointName(operation.operationId)) continue
-      const endpoint = Endpoints.all[operation.operationId]
+      const endpoint = Leads.endpoints[operation.operationId]
       expect({ name: operation.operationId, method: endpoint.method, path: endpoint.path, cost: endpoint.cost })
         .toStrictEqual({ name: operation.operationId, method, path, cost: operation["x-token-cost"] })
     }
@@ -143,12 +143,12 @@ describe("the client's types against the OpenAPI document's", () => {
   )
 
   it("every operation of the document has a successful response to compare", () => {
-    expect(new Set(responses.map((r) => r.operationId))).toStrictEqual(new Set(Object.keys(Endpoints.all)))
+    expect(new Set(responses.map((r) => r.operationId))).toStrictEqual(new Set(Object.keys(Leads.endpoints)))
   })
 
   it.each(responses)("$operationId $status: every documented property, with its type, nullability and enums", (r) => {
     if (!isEndpointName(r.operationId)) throw new Error(`no endpoint ${r.operationId}`)
-    expect(mismatches(r.node, Endpoints.all[r.operationId].response)).toStrictEqual(expected(`${r.operationId} ${r.status}`))
+    expect(mismatches(r.node, Leads.endpoints[r.operationId].response)).toStrictEqual(expected(`${r.operationId} ${r.status}`))
   })
 
   it.each(["addLead", "updateLead"] as const)("%s: every documented body field, typed as documented", (operationId) => {
@@ -241,13 +241,13 @@ describe("the OpenAPI examples decode with our schemas", () => {
   const decodes = <S>(endpoint: { readonly response: Schema.Schema<S, unknown> }) => (u: unknown) =>
     Either.isRight(Schema.decodeUnknownEither(endpoint.response)(u))
   const sound = [
-    { operationId: "addLead", status: "201", decodes: decodes(Endpoints.all.addLead) },
-    { operationId: "getLead", status: "200", decodes: decodes(Endpoints.all.getLead) },
-    { operationId: "updateLead", status: "200", decodes: decodes(Endpoints.all.updateLead) },
-    { operationId: "deleteLead", status: "200", decodes: decodes(Endpoints.all.deleteLead) },
-    { operationId: "getLeadUsers", status: "200", decodes: decodes(Endpoints.all.getLeadUsers) },
-    { operationId: "getLeads", status: "200", decodes: decodes(Endpoints.all.getLeads) },
-    { operationId: "getArchivedLeads", status: "200", decodes: decodes(Endpoints.all.getArchivedLeads) }
+    { operationId: "addLead", status: "201", decodes: decodes(Leads.endpoints.addLead) },
+    { operationId: "getLead", status: "200", decodes: decodes(Leads.endpoints.getLead) },
+    { operationId: "updateLead", status: "200", decodes: decodes(Leads.endpoints.updateLead) },
+    { operationId: "deleteLead", status: "200", decodes: decodes(Leads.endpoints.deleteLead) },
+    { operationId: "getLeadUsers", status: "200", decodes: decodes(Leads.endpoints.getLeadUsers) },
+    { operationId: "getLeads", status: "200", decodes: decodes(Leads.endpoints.getLeads) },
+    { operationId: "getArchivedLeads", status: "200", decodes: decodes(Leads.endpoints.getArchivedLeads) }
   ] as const
 
   it.each(sound)("$operationId $status example decodes with the endpoint's response schema", (c) => {
@@ -275,7 +275,7 @@ describe("the OpenAPI examples decode with our schemas", () => {
   it("the search example's additional_data, a pasted JSON Schema, is not mistaken for pagination", () => {
     const additional = (example("searchLeads", "200") as { readonly additional_data: object }).additional_data
     expect(additional).toHaveProperty("properties")
-    expect(decodes(Endpoints.all.searchLeads)(example("searchLeads", "200"))).toBe(false)
+    expect(decodes(Leads.endpoints.searchLeads)(example("searchLeads", "200"))).toBe(false)
   })
 
   it.effect("served as is, the search example fails with a decode error pointing at additional_data", () =>

@@ -1,61 +1,16 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Either, Schema, SchemaAST } from "effect"
-import { readFileSync } from "node:fs"
-import { parse } from "yaml"
 import * as Conversions from "../src/Conversions.js"
+import * as Endpoints from "../src/Endpoints.js"
+import { operations as contractOperations } from "../src/internal/fake/contract.js"
 import * as Lead from "../src/Lead.js"
 import * as LeadFields from "../src/LeadFields.js"
 import * as LeadLabels from "../src/LeadLabels.js"
 import * as LeadSources from "../src/LeadSources.js"
 import * as Pagination from "../src/Pagination.js"
 import * as Requests from "../src/Requests.js"
-
-// The parts of Pipedrive's OpenAPI excerpts these tests read, checked as they are read.
-const Content = Schema.Struct({
-  "application/json": Schema.optional(Schema.Struct({ schema: Schema.optional(Schema.Unknown), example: Schema.optional(Schema.Unknown) }))
-})
-const OperationDoc = Schema.Struct({
-  operationId: Schema.String,
-  "x-token-cost": Schema.Number,
-  parameters: Schema.optional(Schema.Array(Schema.Struct({ in: Schema.String, name: Schema.String }))),
-  requestBody: Schema.optional(Schema.Struct({
-    content: Schema.Struct({
-      "application/json": Schema.Struct({ schema: Schema.Struct({ properties: Schema.Record({ key: Schema.String, value: Schema.Unknown }) }) })
-    })
-  })),
-  responses: Schema.Record({ key: Schema.String, value: Schema.Struct({ content: Schema.optional(Content) }) })
-})
-const OpenApiDoc = Schema.Struct({
-  paths: Schema.Record({ key: Schema.String, value: Schema.Record({ key: Schema.String, value: OperationDoc }) })
-})
-
-const load = (file: string) =>
-  Schema.decodeUnknownSync(OpenApiDoc)(parse(readFileSync(new URL(`./fixtures/${file}`, import.meta.url), "utf8")))
-const documents = {
-  v1: load("pipedrive-v1-lead-domain.openapi.yaml"),
-  v2: load("pipedrive-v2-lead-domain.openapi.yaml")
-} as const
-
-type Api = keyof typeof documents
-const operationsOf = (api: Api) =>
-  Object.entries(documents[api].paths).flatMap(([path, methods]) =>
-    Object.values(methods).map((operation) => ({ api, path, operation }))
-  )
-const operationDoc = (api: Api, operationId: string) => {
-  const found = operationsOf(api).find((o) => o.operation.operationId === operationId)
-  if (found === undefined) throw new Error(`no operation ${api}:${operationId} in the OpenAPI excerpts`)
-  return found.operation
-}
-const content = (api: Api, operationId: string, status: string) => {
-  const found = operationDoc(api, operationId).responses[status]?.content?.["application/json"]
-  if (found === undefined) throw new Error(`no ${status} content for ${api}:${operationId}`)
-  return found
-}
-const example = (api: Api, operationId: string, status = "200"): unknown => {
-  const found = content(api, operationId, status).example
-  if (found === undefined) throw new Error(`no ${status} example for ${api}:${operationId}`)
-  return found
-}
+import { type Api, content, example, operationDoc, operationsOf } from "./support/domainExcerpts.js"
+import { mismatches, type OpenApiNode } from "./support/openapiShape.js"
 
 /** The property names of an object schema in the excerpt, through `allOf`, arrays and `data`. */
 const documentedProperties = (schema: unknown): ReadonlyArray<string> => {
@@ -77,22 +32,106 @@ const dataItemSchema = (api: Api, operationId: string): unknown => {
 const propertyNames = (schema: Schema.Schema.Any): ReadonlyArray<string> =>
   SchemaAST.getPropertySignatures(schema.ast).map((p) => String(p.name))
 
-/** The response schema of each new operation, keyed `api:operationId`. */
+/** The rows of the lead domain by `api:operationId` (v2 search's row is named `searchLeadsV2`). */
+const rows = {
+  "v1:getLeadFields": Endpoints.all.getLeadFields,
+  "v1:getLeadLabels": Endpoints.all.getLeadLabels,
+  "v1:addLeadLabel": Endpoints.all.addLeadLabel,
+  "v1:updateLeadLabel": Endpoints.all.updateLeadLabel,
+  "v1:deleteLeadLabel": Endpoints.all.deleteLeadLabel,
+  "v1:getLeadSources": Endpoints.all.getLeadSources,
+  "v2:searchLeads": Endpoints.all.searchLeadsV2,
+  "v2:convertLeadToDeal": Endpoints.all.convertLeadToDeal,
+  "v2:getLeadConversionStatus": Endpoints.all.getLeadConversionStatus,
+  "v2:convertDealToLead": Endpoints.all.convertDealToLead,
+  "v2:getDealConversionStatus": Endpoints.all.getDealConversionStatus
+} as const
 const responses = {
-  "v1:getLeadFields": Pagination.ListEnvelope(LeadFields.LeadField),
-  "v1:getLeadLabels": Pagination.DataEnvelope(Schema.Array(LeadLabels.LeadLabel)),
-  "v1:addLeadLabel": Pagination.DataEnvelope(LeadLabels.LeadLabel),
-  "v1:updateLeadLabel": Pagination.DataEnvelope(LeadLabels.LeadLabel),
-  "v1:deleteLeadLabel": Pagination.DataEnvelope(LeadLabels.DeletedLeadLabel),
-  "v1:getLeadSources": Pagination.DataEnvelope(Schema.Array(LeadSources.LeadSource)),
-  "v2:searchLeads": Pagination.CursorEnvelope(Lead.LeadSearchItem),
-  "v2:convertLeadToDeal": Pagination.DataEnvelope(Conversions.ConversionJob),
-  "v2:getLeadConversionStatus": Pagination.DataEnvelope(Conversions.ConversionStatus),
-  "v2:convertDealToLead": Pagination.DataEnvelope(Conversions.ConversionJob),
-  "v2:getDealConversionStatus": Pagination.DataEnvelope(Conversions.ConversionStatus)
+  "v1:getLeadFields": Endpoints.all.getLeadFields.response,
+  "v1:getLeadLabels": Endpoints.all.getLeadLabels.response,
+  "v1:addLeadLabel": Endpoints.all.addLeadLabel.response,
+  "v1:updateLeadLabel": Endpoints.all.updateLeadLabel.response,
+  "v1:deleteLeadLabel": Endpoints.all.deleteLeadLabel.response,
+  "v1:getLeadSources": Endpoints.all.getLeadSources.response,
+  "v2:searchLeads": Endpoints.all.searchLeadsV2.response,
+  "v2:convertLeadToDeal": Endpoints.all.convertLeadToDeal.response,
+  "v2:getLeadConversionStatus": Endpoints.all.getLeadConversionStatus.response,
+  "v2:convertDealToLead": Endpoints.all.convertDealToLead.response,
+  "v2:getDealConversionStatus": Endpoints.all.getDealConversionStatus.response
 } as const
 
 const keyOf = (api: Api, operationId: string) => `${api}:${operationId}` as keyof typeof responses
+
+describe("one endpoint, one row", () => {
+  it("every operation of the excerpts is a row with its API, method, path, cost and window", () => {
+    const table = (Object.keys(Endpoints.all) as Array<keyof typeof Endpoints.all>).map((name) => {
+      const { api, cost, method, path, window } = Endpoints.all[name]
+      return { name, api, method, path, cost, window }
+    })
+    const sort = <A extends { readonly name: string }>(items: ReadonlyArray<A>) =>
+      [...items].sort((a, b) => a.name.localeCompare(b.name))
+    expect(sort(table)).toStrictEqual(sort(contractOperations.map((operation) => ({ ...operation }))))
+  })
+
+  it.each(Object.entries(rows))("%s is the row of that operation", (key, row) => {
+    const [api, operationId] = key.split(":") as [Api, string]
+    const documented = operationsOf(api).find((o) => o.operation.operationId === operationId)!
+    expect({ api: row.api, path: row.path, cost: row.cost }).toStrictEqual({
+      api,
+      path: documented.path,
+      cost: documented.operation["x-token-cost"]
+    })
+  })
+})
+
+describe("the client's types against the lead-domain documents'", () => {
+  // The enumerations are the documents' own; the client's open literal takes them and any other string.
+  const openEnum = (path: string, what: string) => ({
+    path,
+    problem: expect.stringMatching(/^the document enumerates "[^;]+; the client takes any value$/) as unknown as string,
+    why: `${what} Pipedrive adds later decode as strings instead of failing the response (docs/openapi-departures.md)`
+  })
+  const colors = openEnum("data.color", "label colours")
+  const statuses = openEnum("data.status", "conversion states")
+  const noAdditionalData = {
+    path: "additional_data",
+    problem: "missing from the client's schema",
+    why: "always null in a conversion answer; nothing in it to read"
+  }
+  /**
+   * Where the client departs from the documents on purpose. Each is asserted to be found, so a
+   * departure that goes away (or a new one) fails until this table says so.
+   */
+  const departures: Readonly<Record<string, ReadonlyArray<{ readonly path: string; readonly problem: string; readonly why: string }>>> = {
+    "v1:getLeadFields": [openEnum("data[].field_type", "field types")],
+    "v1:getLeadLabels": [{ ...colors, path: "data[].color" }],
+    "v1:addLeadLabel": [colors],
+    "v1:updateLeadLabel": [colors],
+    "v2:searchLeads": [
+      {
+        path: "data.items[].item.type",
+        problem: "the client takes only \"lead\"; the document any string",
+        why: "the lead search finds leads only (as in v1)"
+      },
+      {
+        path: "data.items[].item.visible_to",
+        problem: "the client takes only 1|3|5|7; the document any integer",
+        why: "a lead's visibility, sent as an integer by search (as in v1)"
+      }
+    ],
+    "v2:convertLeadToDeal": [noAdditionalData],
+    "v2:convertDealToLead": [noAdditionalData],
+    "v2:getLeadConversionStatus": [statuses, noAdditionalData],
+    "v2:getDealConversionStatus": [statuses, noAdditionalData]
+  }
+
+  it.each(Object.keys(responses))("%s 200: every documented property, with its type, nullability and enums", (key) => {
+    const [api, operationId] = key.split(":") as [Api, string]
+    const node = content(api, operationId, "200").schema as OpenApiNode
+    const expected = (departures[key] ?? []).map(({ path, problem }) => ({ path, problem }))
+    expect(mismatches(node, responses[key as keyof typeof responses])).toStrictEqual(expected)
+  })
+})
 
 describe("the lead-domain OpenAPI examples decode with our schemas", () => {
   it("every operation of both excerpts has a response schema here", () => {

@@ -8,8 +8,9 @@
  * - never retried: 4xx, undecodable bodies, a spent daily budget.
  *
  * A cell checks the outcome, how many requests reached the server, and what was written.
+ * The conversion POSTs follow the POST rules: a second conversion is not the first one again.
  */
-import { Errors, Leads } from "@effect-pipedrive/core"
+import { Conversions, Errors, LeadFields, LeadLabels, Leads, LeadSearch, LeadSources } from "@effect-pipedrive/core"
 import { PipedriveTest } from "@effect-pipedrive/core/testing"
 import { afterAll, describe, expect, it } from "@effect/vitest"
 import { Effect, Either, Fiber, TestClock } from "effect"
@@ -95,21 +96,96 @@ const rows: ReadonlyArray<Row> = [
   }
 ]
 
+/** Every service, as a column's operation reaches them. */
+interface Services {
+  readonly leads: Leads.Leads["Type"]
+  readonly labels: LeadLabels.LeadLabels["Type"]
+  readonly sources: LeadSources.LeadSources["Type"]
+  readonly fields: LeadFields.LeadFields["Type"]
+  readonly search: LeadSearch.LeadSearch["Type"]
+  readonly conversions: Conversions.Conversions["Type"]
+}
+
+const services = Effect.all({
+  leads: Leads.Leads,
+  labels: LeadLabels.LeadLabels,
+  sources: LeadSources.LeadSources,
+  fields: LeadFields.LeadFields,
+  search: LeadSearch.LeadSearch,
+  conversions: Conversions.Conversions
+})
+
+interface Target {
+  readonly leadId: string
+  readonly labelId: string
+  readonly dealId: number
+  /** What `prepare` made: the conversion a status column reads. */
+  readonly prepared: string
+}
+
 interface Column {
   readonly name: PipedriveTest.EndpointName
   readonly method: "GET" | "POST" | "PATCH" | "DELETE"
-  readonly run: (leads: Leads.Leads["Type"], id: string) => Effect.Effect<unknown, Errors.PipedriveError>
+  /** Runs the operation on an open lead, a seeded label and a seeded deal. */
+  readonly run: (services: Services, target: Target) => Effect.Effect<unknown, Errors.PipedriveError>
+  /** Done before the cell's limits apply and its counting starts. */
+  readonly prepare?: (
+    services: Services,
+    target: Omit<Target, "prepared">
+  ) => Effect.Effect<string, Errors.PipedriveError, PipedriveTest.PipedriveTest>
 }
 
+/** A conversion that ends `failed`, so that reading its status never changes any lead. */
+const failingConversion = (start: Effect.Effect<{ readonly conversion_id: string }, Errors.PipedriveError>) =>
+  Effect.flatMap(PipedriveTest.PipedriveTest, (model) =>
+    model.endConversions("failed").pipe(Effect.zipRight(start), Effect.map((job) => job.conversion_id)))
+
 const columns: ReadonlyArray<Column> = [
-  { name: "addLead", method: "POST", run: (leads) => leads.addLead({ title: "Matrix lead", person_id: 1 }) },
-  { name: "getLead", method: "GET", run: (leads, id) => leads.getLead(id) },
-  { name: "updateLead", method: "PATCH", run: (leads, id) => leads.updateLead(id, { title: "Matrix update" }) },
-  { name: "deleteLead", method: "DELETE", run: (leads, id) => leads.deleteLead(id) },
-  { name: "getLeadUsers", method: "GET", run: (leads, id) => leads.getLeadUsers(id) },
-  { name: "getLeads", method: "GET", run: (leads) => leads.getLeads({ limit: 5 }) },
-  { name: "getArchivedLeads", method: "GET", run: (leads) => leads.getArchivedLeads({ limit: 5 }) },
-  { name: "searchLeads", method: "GET", run: (leads) => leads.searchLeads({ term: "for" }) }
+  { name: "addLead", method: "POST", run: ({ leads }) => leads.addLead({ title: "Matrix lead", person_id: 1 }) },
+  { name: "getLead", method: "GET", run: ({ leads }, { leadId }) => leads.getLead(leadId) },
+  {
+    name: "updateLead",
+    method: "PATCH",
+    run: ({ leads }, { leadId }) => leads.updateLead(leadId, { title: "Matrix update" })
+  },
+  { name: "deleteLead", method: "DELETE", run: ({ leads }, { leadId }) => leads.deleteLead(leadId) },
+  { name: "getLeadUsers", method: "GET", run: ({ leads }, { leadId }) => leads.getLeadUsers(leadId) },
+  { name: "getLeads", method: "GET", run: ({ leads }) => leads.getLeads({ limit: 5 }) },
+  { name: "getArchivedLeads", method: "GET", run: ({ leads }) => leads.getArchivedLeads({ limit: 5 }) },
+  { name: "searchLeads", method: "GET", run: ({ leads }) => leads.searchLeads({ term: "for" }) },
+  { name: "getLeadLabels", method: "GET", run: ({ labels }) => labels.getLeadLabels() },
+  { name: "addLeadLabel", method: "POST", run: ({ labels }) => labels.addLeadLabel({ name: "Matrix", color: "green" }) },
+  {
+    name: "updateLeadLabel",
+    method: "PATCH",
+    run: ({ labels }, { labelId }) => labels.updateLeadLabel(labelId, { name: "Matrix" })
+  },
+  { name: "deleteLeadLabel", method: "DELETE", run: ({ labels }, { labelId }) => labels.deleteLeadLabel(labelId) },
+  { name: "getLeadSources", method: "GET", run: ({ sources }) => sources.getLeadSources() },
+  { name: "getLeadFields", method: "GET", run: ({ fields }) => fields.getLeadFields({ limit: 5 }) },
+  { name: "searchLeadsV2", method: "GET", run: ({ search }) => search.searchLeadsV2({ term: "for", limit: 5 }) },
+  {
+    name: "convertLeadToDeal",
+    method: "POST",
+    run: ({ conversions }, { leadId }) => conversions.convertLeadToDeal(leadId)
+  },
+  {
+    name: "getLeadConversionStatus",
+    method: "GET",
+    prepare: ({ conversions }, { leadId }) => failingConversion(conversions.convertLeadToDeal(leadId)),
+    run: ({ conversions }, { leadId, prepared }) => conversions.getLeadConversionStatus(leadId, prepared)
+  },
+  {
+    name: "convertDealToLead",
+    method: "POST",
+    run: ({ conversions }, { dealId }) => conversions.convertDealToLead(dealId)
+  },
+  {
+    name: "getDealConversionStatus",
+    method: "GET",
+    prepare: ({ conversions }, { dealId }) => failingConversion(conversions.convertDealToLead(dealId)),
+    run: ({ conversions }, { dealId, prepared }) => conversions.getDealConversionStatus(dealId, prepared)
+  }
 ]
 
 const expectedFor = (row: Row, column: Column): Outcome =>
@@ -137,11 +213,18 @@ describe("fault matrix: every endpoint × every fault kind", () => {
       it.effect(`${row.name} × ${column.name}`, () =>
         Effect.gen(function*() {
           const model = yield* PipedriveTest.PipedriveTest
-          const leads = yield* Leads.Leads
+          const all = yield* services
           const before = yield* model.leads
-          const target = before.find((lead) => !lead.is_archived)!
+          const found = {
+            leadId: before.find((lead) => !lead.is_archived)!.id,
+            labelId: (yield* model.labels)[0]!.id,
+            dealId: (yield* model.deals)[0]!.id
+          }
+          const target = { ...found, prepared: column.prepare === undefined ? "" : yield* column.prepare(all, found) }
+          if (row.limits !== undefined) yield* model.setLimits(row.limits)
+          yield* model.resetStats
 
-          const fiber = yield* Effect.fork(Effect.either(column.run(leads, target.id)))
+          const fiber = yield* Effect.fork(Effect.either(column.run(all, target)))
           yield* TestClock.adjust("5 minutes")
           const result = yield* Fiber.join(fiber)
 
@@ -177,7 +260,6 @@ describe("fault matrix: every endpoint × every fault kind", () => {
           Effect.provide(PipedriveTest.layer({
             leads: 12,
             seed: 3,
-            ...(row.limits === undefined ? {} : { limits: row.limits }),
             faults: row.fault === undefined
               ? []
               : [{ fault: row.fault, endpoints: [column.name], when: Trigger.Next({ count: 1 }) }],

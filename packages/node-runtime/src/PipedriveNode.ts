@@ -1,5 +1,6 @@
 /**
- * The production stack on Node: the `Leads` service and the configured `PipedriveClient`
+ * The production stack on Node: every service (`Leads`, `LeadLabels`, `LeadSources`,
+ * `LeadFields`, `LeadSearch`, `Conversions`) and the configured `PipedriveClient`
  * (auth, base URL, retry, rate limiting, timeouts, response size cap) over undici — by default
  * this package's lean client on `undici.request` (`UndiciHttpClient`). Undici's `Agent` keeps
  * connections alive between requests; it is created with the layer and destroyed with it.
@@ -8,7 +9,7 @@
  */
 import type * as HttpClient from "@effect/platform/HttpClient"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
-import { Leads, PipedriveClient } from "@effect-pipedrive/core"
+import { PipedriveClient, Services as CoreServices } from "@effect-pipedrive/core"
 import type * as ConfigError from "effect/ConfigError"
 import * as Layer from "effect/Layer"
 import * as UndiciHttpClient from "./UndiciHttpClient.js"
@@ -19,7 +20,7 @@ import * as UndiciHttpClient from "./UndiciHttpClient.js"
  * @since 0.1.0
  * @category models
  */
-export type Services = Leads.Leads | PipedriveClient.PipedriveClient
+export type Services = CoreServices.Services | PipedriveClient.PipedriveClient
 
 /**
  * Which `HttpClient` the layers run on, each with its own keep-alive pool: `"undici"` (the
@@ -50,10 +51,10 @@ const over = (
   transport: Transport | undefined,
   client: Layer.Layer<PipedriveClient.PipedriveClient, ConfigError.ConfigError, HttpClient.HttpClient>
 ): Layer.Layer<Services, ConfigError.ConfigError> =>
-  Leads.layer.pipe(Layer.provideMerge(client), Layer.provide(transports[transport ?? "undici"]()))
+  CoreServices.layer.pipe(Layer.provideMerge(client), Layer.provide(transports[transport ?? "undici"]()))
 
 /**
- * `Leads` and `PipedriveClient` over undici, with the options given. Rate limits are counted
+ * Every service and `PipedriveClient` over undici, with the options given. Rate limits are counted
  * in this process unless a `RateLimitStore` is provided below the layer — such as
  * `RedisStore.layer`, which shares them with every process behind the same token.
  *
@@ -92,7 +93,7 @@ export const layer = (
 }
 
 /**
- * `Leads` and `PipedriveClient` over undici, configured from the environment (or any
+ * Every service and `PipedriveClient` over undici, configured from the environment (or any
  * `ConfigProvider`): `PIPEDRIVE_API_TOKEN` or `PIPEDRIVE_OAUTH_TOKEN`, `PIPEDRIVE_COMPANY_DOMAIN`
  * or `PIPEDRIVE_BASE_URL`, optionally `PIPEDRIVE_PLAN`; the other policies as given here. A
  * missing variable fails the layer with a `ConfigError` naming it.

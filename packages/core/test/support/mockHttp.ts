@@ -1,14 +1,14 @@
 /**
  * A tiny mock `HttpClient` that records every request and answers from a handler, and the
- * `Leads` layer over it (retries and rate limiting off, so each call is one request).
+ * services over it (retries and rate limiting off, so each call is one request).
  */
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientError from "@effect/platform/HttpClientError"
 import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import { Context, Effect, Layer, Redacted } from "effect"
-import * as Leads from "../../src/Leads.js"
 import * as PipedriveClient from "../../src/PipedriveClient.js"
+import * as Services from "../../src/Services.js"
 
 /** What the mock saw of one request, as plain data. */
 export interface RecordedRequest {
@@ -137,7 +137,7 @@ export interface TestLayerOptions extends PipedriveClient.Policies {
 }
 
 /**
- * `Leads` over `PipedriveClient.layer` over the mock (API token `test-token`, company
+ * Every service (`Leads`, `LeadLabels`, …) over `PipedriveClient.layer` over the mock (API token `test-token`, company
  * domain `acme`, no retries, no rate limiting unless the options say otherwise), plus the
  * `MockHttp` recorder.
  */
@@ -153,7 +153,7 @@ export const makeTestLayer = (handler: Handler, options: TestLayerOptions = {}) 
       ...policies
     }
     return Layer.merge(
-      Leads.layer.pipe(
+      Services.layer.pipe(
         Layer.provide(PipedriveClient.layer(clientOptions)),
         Layer.provide(Layer.succeed(HttpClient.HttpClient, client))
       ),

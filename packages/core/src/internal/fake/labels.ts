@@ -1,4 +1,5 @@
 import * as Either from "effect/Either"
+import { enums } from "./contract.js"
 import { labels as seededLabels } from "./directory.js"
 import { badRequest, type Call, notFound, type Reply, success, timestamp, uuidPattern } from "./replies.js"
 import type { Rng } from "./random.js"
@@ -14,9 +15,7 @@ export interface Label {
   readonly update_time: string
 }
 
-export const colors: ReadonlyArray<string> = [
-  "blue", "brown", "dark-gray", "gray", "green", "orange", "pink", "purple", "red", "yellow"
-]
+const colors: ReadonlyArray<string> = enums.labelColors
 
 /** When the seeded labels were made: before any seeded lead. */
 const seededAt = "2022-12-01T09:00:00.000Z"
@@ -114,7 +113,7 @@ export const labelHandlers = (labels: LabelStore, leads: LeadStore, ids: Rng) =>
       if (isReply(found)) return found
       labels.delete(found.id)
       for (const { lead } of leads.all()) {
-        if (lead.label_ids.includes(found.id)) {
+        if (lead.label_ids?.includes(found.id) === true) {
           leads.put({ ...lead, label_ids: lead.label_ids.filter((id) => id !== found.id) })
         }
       }

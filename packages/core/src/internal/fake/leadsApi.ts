@@ -8,6 +8,7 @@ import { paginate, parseListQuery, parseSearchQuery, selectLeads } from "./query
 import { hash32, type Rng } from "./random.js"
 import { search, toSearchItem } from "./search.js"
 import type { Entry, LeadStore } from "./store.js"
+import { badRequest, type Call, type Reply, success, timestamp, uuidPattern } from "./replies.js"
 import { type Changes, parseObject, validate } from "./validate.js"
 import * as Wire from "./wire.js"
 
@@ -16,35 +17,11 @@ import * as Wire from "./wire.js"
  * limits and the faults: a status and a JSON body.
  */
 
-export interface Reply {
-  readonly status: number
-  readonly body: unknown
-}
-
-/** One admitted request: its path parameters (`id` among them, if any), and the time it is processed at. */
-export interface Call {
-  readonly request: Wire.Request
-  readonly params: Readonly<Record<string, string>>
-  readonly id: string | undefined
-  readonly now: number
-}
-
 /** What the model does for each operation; an operation without a handler answers 501. */
 export type Handlers = { readonly [K in EndpointName]?: (call: Call) => Reply }
 
-const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
-
-const success = (status: number, data: unknown, additional?: unknown): Reply => ({
-  status,
-  body: additional === undefined ? { success: true, data } : { success: true, data, additional_data: additional }
-})
-const badRequest = (info: string, error = Wire.invalidDataset): Reply => ({
-  status: 400,
-  body: Wire.errorBody(error, info)
-})
 const notFound: Reply = { status: 404, body: Wire.notFoundBody }
 
-const timestamp = (millis: number): string => new Date(millis).toISOString()
 
 /** A lead with the changes of a PATCH applied: `null` unsets, a custom field's `null` removes it. */
 const applyChanges = (lead: Lead, changes: Changes, now: number): Lead => {
@@ -99,8 +76,9 @@ export const makeHandlers = (store: LeadStore, directory: Directory, ids: Rng): 
   let created = store.size
 
   const existing = (call: Call): Entry | Reply => {
-    if (call.id === undefined || !uuidPattern.test(call.id)) return badRequest(`"id" must be a valid GUID`)
-    return store.get(call.id) ?? notFound
+    const id = call.params.id
+    if (id === undefined || !uuidPattern.test(id)) return badRequest(`"id" must be a valid GUID`)
+    return store.get(id) ?? notFound
   }
   const isReply = (found: Entry | Reply): found is Reply => "status" in found
 

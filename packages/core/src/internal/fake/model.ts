@@ -1,10 +1,14 @@
 import type { Lead } from "../../Lead.js"
 import { defaultDirectory, type Directory } from "./directory.js"
 import { type Fault, FaultPlan, type FaultRule } from "./faults.js"
-import { type Call, makeHandlers, type Reply } from "./leadsApi.js"
+import type { Outcome as ConversionOutcome, Deal } from "./conversions.js"
+import { makeDomain } from "./domain.js"
+import type { Label } from "./labels.js"
+import { type Handlers, makeHandlers } from "./leadsApi.js"
 import { defaultLimits, type Limits, type LimitsInput, mergeLimits, ServerLimiter } from "./limits.js"
 import { OAuthServer, type OAuthOptions, unauthorizedBody as oauthUnauthorizedBody } from "./oauth.js"
 import { makeRng, streams } from "./random.js"
+import type { Call, Reply } from "./replies.js"
 import { matchRoute, type Route } from "./routes.js"
 import { seedLeads } from "./seed.js"
 import { LeadStore } from "./store.js"
@@ -51,6 +55,12 @@ export interface Model {
   readonly leads: () => ReadonlyArray<Lead>
   readonly lead: (id: string) => Lead | undefined
   readonly insertLeads: (leads: ReadonlyArray<Lead>) => void
+  /** The company's lead labels. */
+  readonly labels: () => ReadonlyArray<Label>
+  /** The deals (seeded ones, and those conversions created). */
+  readonly deals: () => ReadonlyArray<Deal>
+  /** The next `count` conversions end with `outcome` instead of completing. */
+  readonly endConversions: (outcome: Exclude<ConversionOutcome, "completed">, count: number) => void
   readonly setFaults: (rules: ReadonlyArray<FaultRule>) => void
   readonly addFault: (rule: FaultRule) => void
   readonly limits: () => Limits
@@ -102,7 +112,8 @@ export const makeModel = (options: ModelOptions = {}): Model => {
     for (const lead of options.leads ?? []) store.put(lead)
   }
   const oauth = new OAuthServer(options.oauth, seed)
-  const handlers = makeHandlers(store, directory, makeRng(seed, streams.ids))
+  const domain = makeDomain(store, directory, makeRng(seed, streams.domain))
+  const handlers: Handlers = { ...makeHandlers(store, directory, makeRng(seed, streams.ids)), ...domain.handlers }
   let correlation = 0
 
   let stats = {
@@ -203,7 +214,11 @@ export const makeModel = (options: ModelOptions = {}): Model => {
     const { fault, latencyMillis } = faults.select(route.name, route.method)
     if (fault !== undefined) increment(stats.faults, fault._tag)
     if (latencyMillis > 0) increment(stats.faults, "Latency")
-    const proceed = (at: number) => serve(route, { request, params, id: params.id, now: at }, fault, admission.headers)
+    const proceed = (at: number) => {
+      // Conversions that ended by now take effect before any endpoint looks at the leads.
+      domain.settle(at)
+      return serve(route, { request, params, now: at }, fault, admission.headers)
+    }
     return latencyMillis > 0 ? { _tag: "Delay", millis: latencyMillis, resume: proceed } : proceed(now)
   }
 
@@ -213,6 +228,9 @@ export const makeModel = (options: ModelOptions = {}): Model => {
     handle,
     leads: () => store.all().map((entry) => entry.lead),
     lead: (id) => store.get(id)?.lead,
+    labels: () => domain.labels.all(),
+    deals: () => [...domain.conversions.deals.values()],
+    endConversions: (outcome, count) => domain.conversions.force(outcome, count),
     insertLeads: (leads) => {
       for (const lead of leads) store.put(lead)
     },

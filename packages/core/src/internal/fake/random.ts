@@ -23,7 +23,9 @@ export interface Rng {
 export const streams = {
   leads: 1,
   ids: 2,
-  faults: 3
+  faults: 3,
+  /** Ids of labels, conversion jobs and leads made from deals. */
+  domain: 4
 } as const
 
 const word = (next: () => number): string => Math.floor(next() * 0x1_0000_0000).toString(16).padStart(8, "0")
