@@ -3,7 +3,7 @@
  * directly against the in-memory Pipedrive, the entry points as child processes against the
  * fake server on 127.0.0.1.
  */
-import { type Lead, Leads, Pagination } from "@effect-pipedrive/core"
+import { type Lead, Leads, Pagination, TypedLeads } from "@effect-pipedrive/core"
 import { PipedriveTest } from "@effect-pipedrive/core/testing"
 import { FakePipedriveServer } from "@effect-pipedrive/node-runtime"
 import { describe, expect, it } from "@effect/vitest"
@@ -12,6 +12,7 @@ import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
 import { compose, composeReadOnly } from "../src/compose.js"
+import { LeadFields } from "../src/fakeFields.js"
 import { overFakeServer } from "../src/internal/target.js"
 import { lines, run, start } from "./support/child.js"
 
@@ -389,4 +390,71 @@ describe("oauth", () => {
       // The secret never reaches the output.
       expect(done.stdout).not.toContain("pipedrive-test-secret")
     }), { timeout: 60_000 })
+})
+
+describe("csv", () => {
+  it.scopedLive("every lead as a CSV row: a header of field names, typed values and label names from the raw keys", () =>
+    Effect.gen(function*() {
+      const server = yield* FakePipedriveServer.make({ leads: 600 })
+      const out = Path.join(yield* tempDir, "leads.csv")
+      const done = yield* run("csv", ["--out", out], envFor(server))
+      expect(done.code).toBe(0)
+      const rows = lines(Fs.readFileSync(out, "utf8"))
+      const expected = notArchived(yield* server.model.leads)
+      expect(rows[0]).toBe(
+        "id,title,labels,Industry,Budget,Employees,Next review,Referrer,Customer type,Interests,Account manager"
+      )
+      expect(rows.length - 1).toBe(expected.length)
+      expect(done.stderr).toContain(`${expected.length} leads written to ${out}`)
+
+      // The oracle: the raw keys of each lead, read with the model's own field definitions.
+      const { budget, customerType, industry, interests } = PipedriveTest.customFields
+      const label = (id: string) => PipedriveTest.labels.find((l) => l.id === id)?.name
+      const option = (options: ReadonlyArray<{ readonly id: number; readonly label: string }>, id: string) =>
+        options.find((o) => String(o.id) === id)?.label
+      let checked = 0
+      for (const [i, lead] of expected.entries()) {
+        const cells = rows[i + 1]!
+        expect(cells.startsWith(`${lead.id},`)).toBe(true)
+        const expectedCells = [
+          lead.id,
+          /[",]/.test(lead.title) ? `"${lead.title.replaceAll("\"", "\"\"")}"` : lead.title,
+          (lead.label_ids ?? []).map(label).join("; "),
+          (lead[industry.key] as string | undefined) ?? "",
+          lead[budget.key] === undefined ? "" : `${lead[budget.key]} ${lead[`${budget.key}_currency`]}`
+        ]
+        expect(cells.startsWith(expectedCells.join(","))).toBe(true)
+        const type = lead[customerType.key] as string | undefined
+        if (type !== undefined) expect(cells).toContain(`,${option(customerType.options, type)},`)
+        const set = lead[interests.key] as string | undefined
+        if (set !== undefined && set !== "") {
+          expect(cells).toContain(set.split(",").map((id) => option(interests.options, id)).join("; "))
+          checked++
+        }
+      }
+      expect(checked).toBeGreaterThan(0)
+    }))
+})
+
+describe("the generated declaration (examples/src/fakeFields.ts)", () => {
+  it.effect("reads and writes the fake's leads typed: a read–modify–write changes one field and nothing else", () =>
+    Effect.gen(function*() {
+      const leads = yield* TypedLeads.make(LeadFields)
+      const model = yield* PipedriveTest.PipedriveTest
+      const { customerType, interests } = PipedriveTest.customFields
+      const lead = (yield* leads.getLeads({ limit: 500 })).items.find((l) => l[customerType.key] !== undefined)!
+      const before = Option.getOrThrow(yield* model.lead(lead.id))
+      expect(lead.fields.customerType).toBe(customerType.options.find((o) => String(o.id) === before[customerType.key])?.label)
+
+      const updated = yield* leads.updateLead(lead.id, { fields: { interests: ["Training", "Hardware"] } })
+      expect(updated.fields.interests).toEqual(["Training", "Hardware"])
+      const after = Option.getOrThrow(yield* model.lead(lead.id))
+      const { [interests.key]: changed, update_time: _t, ...rest } = after
+      const { [interests.key]: _was, update_time: _u, ...restBefore } = before
+      expect(changed).toBe("204,201")
+      expect(rest).toEqual(restBefore)
+      // One read of the fields and of the labels for the whole test.
+      const stats = yield* model.stats
+      expect([stats.byEndpoint.getLeadFields, stats.byEndpoint.getLeadLabels]).toEqual([1, 1])
+    }).pipe(Effect.provide(PipedriveTest.layer({ leads: 300 }))))
 })

@@ -10,16 +10,20 @@
  */
 import * as Chunk from "effect/Chunk"
 import * as Clock from "effect/Clock"
+import type * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 import * as SynchronizedRef from "effect/SynchronizedRef"
 import * as CustomFields from "./CustomFields.js"
 import { InvalidInput, type PipedriveError } from "./Errors.js"
 import type { Lead } from "./Lead.js"
-import type * as Leads from "./Leads.js"
+import * as LeadFields from "./LeadFields.js"
+import * as LeadLabels from "./LeadLabels.js"
+import * as Leads from "./Leads.js"
 import type { Page, StreamOptions } from "./Pagination.js"
 import type { AddLead, ListLeadsParams, UpdateLead } from "./Requests.js"
 
@@ -260,3 +264,56 @@ export const makeWith = <const F extends CustomFields.Fields>(
     }
   })
 
+
+/**
+ * The typed view over the `Leads`, `LeadFields` and `LeadLabels` services in context.
+ *
+ * @example
+ * ```ts
+ * import { CustomFields, TypedLeads } from "@effect-pipedrive/core"
+ * import { Effect, Stream } from "effect"
+ *
+ * const MyFields = CustomFields.define({
+ *   budget: CustomFields.monetary("Budget"),
+ *   stage: CustomFields.option("Lead stage", ["New", "Qualified", "Lost"])
+ * })
+ *
+ * const qualified = Effect.gen(function*() {
+ *   const leads = yield* TypedLeads.make(MyFields)
+ *   return yield* leads.streamLeads().pipe(
+ *     Stream.filter((lead) => lead.fields.stage === "Qualified"),
+ *     Stream.runCollect
+ *   )
+ * })
+ * ```
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const make = <const F extends CustomFields.Fields>(
+  declaration: F,
+  options?: { readonly ttl?: Duration.DurationInput | undefined }
+): Effect.Effect<Service<F>, never, Leads.Leads | LeadFields.LeadFields | LeadLabels.LeadLabels> =>
+  Effect.gen(function*() {
+    const leads = yield* Leads.Leads
+    const fields = yield* LeadFields.LeadFields
+    const labels = yield* LeadLabels.LeadLabels
+    return yield* makeWith(declaration, leads, {
+      fields: Effect.map(Stream.runCollect(fields.streamLeadFields()), Chunk.toReadonlyArray),
+      labels: labels.getLeadLabels()
+    }, options)
+  })
+
+/**
+ * The typed view as a layer, under a tag of the program's own:
+ * `class MyLeads extends Context.Tag("MyLeads")<MyLeads, TypedLeads.Service<typeof MyFields>>() {}`.
+ *
+ * @since 0.2.0
+ * @category layers
+ */
+export const layer = <I, const F extends CustomFields.Fields>(
+  tag: Context.Tag<I, Service<F>>,
+  declaration: F,
+  options?: { readonly ttl?: Duration.DurationInput | undefined }
+): Layer.Layer<I, never, Leads.Leads | LeadFields.LeadFields | LeadLabels.LeadLabels> =>
+  Layer.effect(tag, make(declaration, options))
