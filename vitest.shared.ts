@@ -14,6 +14,7 @@ export const shared: ViteUserConfig = {
   test: {
     include: ["test/**/*.test.ts"],
     sequence: { concurrent: false },
-    testTimeout: 30_000
+    // A hang detector, not a time bound: generous, so a busy CI machine does not fail a slow but correct test.
+    testTimeout: 120_000
   }
 }
