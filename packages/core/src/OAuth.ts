@@ -31,6 +31,7 @@ import {
   type TransportError
 } from "./Errors.js"
 import { fromHttpClientError, readBody } from "./internal/responses.js"
+import { clientSpan } from "./internal/tracing.js"
 import { sameAccessToken, TokenStore, TokenStoreUnavailable, Tokens } from "./TokenStore.js"
 
 /**
@@ -212,8 +213,9 @@ const post = (
       HttpClientRequest.acceptJson,
       HttpClientRequest.bodyUrlParams(form)
     )
-    const { status, text } = yield* client.execute(request).pipe(
-      Effect.mapError(fromHttpClientError),
+    // In a span of our own that ends with the status: the platform's would end with the
+    // response, whose request holds the Basic credentials and the form (code, refresh token).
+    const { status, text } = yield* clientSpan(request, (sent) => Effect.mapError(client.execute(sent), fromHttpClientError)).pipe(
       Effect.flatMap((response) => Effect.map(readBody(response), (text) => ({ status: response.status, text }))),
       Effect.timeoutFail({
         duration: Duration.millis(timeoutMillis),

@@ -1,7 +1,9 @@
+import { HttpClient } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
 import { Cause, Effect, Exit, Redacted, type Tracer } from "effect"
 import type { PipedriveError } from "../src/Errors.js"
 import * as Leads from "../src/Leads.js"
+import * as OAuth from "../src/OAuth.js"
 import type * as PipedriveClient from "../src/PipedriveClient.js"
 import { runFor } from "./support/drive.js"
 import { json, leadId, leadJson, pagination, searchItemJson, transportFailure } from "./support/mockHttp.js"
@@ -169,6 +171,38 @@ describe("no span holds the token", () => {
       expect(written.some((entry) => entry.what === `attribute http.request.header.${header}`)).toBe(true)
 
       const leaks = written.filter((entry) => entry.text.includes(token))
+      expect(leaks.map(({ span, what }) => `${span} ${what}`)).toEqual([])
+    }))
+})
+
+describe("no span holds an OAuth secret", () => {
+  it.effect("refreshing: the client secret and both tokens are in no attribute, event, link or exit value", () =>
+    Effect.gen(function*() {
+      const secret = "c1ient-secret-5e7a9b"
+      const refreshToken = "refresh-token-2b8f41"
+      const accessToken = "access-token-77d3c0"
+      const { tracer, written } = yield* makeSerialisingTracer
+      const { client, sent } = makeScripted(() =>
+        json(200, {
+          access_token: accessToken,
+          token_type: "Bearer",
+          refresh_token: refreshToken,
+          expires_in: 3599,
+          scope: "leads:full",
+          api_domain: "https://acme.pipedrive.com"
+        })
+      )
+      const tokens = yield* OAuth.refresh({ clientId: "app", clientSecret: Redacted.make(secret) }, Redacted.make(refreshToken)).pipe(
+        Effect.provideService(HttpClient.HttpClient, client),
+        Effect.withTracer(tracer)
+      )
+      expect(Redacted.value(tokens.accessToken)).toBe(accessToken)
+      expect(sent).toHaveLength(1)
+      expect(new Set(written.map((entry) => entry.span))).toContain("OAuth.refresh")
+      expect(written.some((entry) => entry.what === "exit" && entry.span.startsWith("http.client"))).toBe(true)
+      const leaks = written.filter((entry) =>
+        [secret, refreshToken, accessToken, Buffer.from(`app:${secret}`).toString("base64")].some((s) => entry.text.includes(s))
+      )
       expect(leaks.map(({ span, what }) => `${span} ${what}`)).toEqual([])
     }))
 })
