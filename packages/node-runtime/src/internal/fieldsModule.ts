@@ -1,27 +1,26 @@
-import { type CustomFields, LeadFields, LeadLabels } from "@effect-pipedrive/core"
+import { CustomFields, LeadFields, LeadLabels } from "@effect-pipedrive/core"
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
 
-/** The kind constructor that reads each `field_type`, by its name in `CustomFields`. */
-const kindOf: Readonly<Record<string, string>> = {
-  varchar: "text",
-  varchar_auto: "text",
-  text: "text",
-  phone: "text",
-  double: "double",
-  monetary: "monetary",
-  enum: "option",
-  set: "options",
-  date: "date",
-  daterange: "dateRange",
-  time: "time",
-  timerange: "timeRange",
-  user: "user",
-  people: "person",
-  org: "organization",
-  address: "address"
-}
+/** The kind constructor that reads each `field_type`, by its name in `CustomFields`, from the types each kind declares. */
+const kindOf: ReadonlyMap<string, string> = new Map(
+  ([
+    "text",
+    "double",
+    "monetary",
+    "option",
+    "options",
+    "date",
+    "dateRange",
+    "time",
+    "timeRange",
+    "user",
+    "person",
+    "organization",
+    "address"
+  ] as const).flatMap((kind) => CustomFields[kind]("").fieldTypes.map((fieldType) => [fieldType, kind] as const))
+)
 
 const customKey = /^[0-9a-f]{40}$/
 
@@ -53,7 +52,7 @@ export const render = (
   const skipped: Array<string> = []
   for (const field of fields) {
     if (!customKey.test(field.key)) continue
-    const kind = kindOf[field.field_type]
+    const kind = kindOf.get(field.field_type)
     if (kind === undefined) {
       skipped.push(`//   ${JSON.stringify(field.name)} (${field.field_type})`)
       continue

@@ -185,7 +185,7 @@ export const makeModel = (options: ModelOptions = {}): Model => {
     const match = matchRoute(request.method, request.path)
     increment(stats.byEndpoint, match._tag === "Found" ? match.route.name : "unknown")
     const window = match._tag === "Found" ? match.route.window : "burst"
-    // Pipedrive also takes `?api_token=`; the model does not: a client that puts its token in
+    // Pipedrive also takes the token as a query parameter; the model does not: a client that puts its token in
     // a URL (where proxies and logs keep it) fails every test that runs against it.
     const bearerToken = bearer(request.headers.authorization)
     const presented = request.headers["x-api-token"] ?? bearerToken
