@@ -7,11 +7,12 @@ import { type Lead, Leads, Pagination, TypedLeads } from "@effect-pipedrive/core
 import { PipedriveTest } from "@effect-pipedrive/core/testing"
 import { FakePipedriveServer } from "@effect-pipedrive/node-runtime"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Option, TestClock } from "effect"
+import { Effect, Either, Option, TestClock } from "effect"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
 import { compose, composeReadOnly } from "../src/compose.js"
+import { qualify } from "../src/domain.js"
 import { LeadFields } from "../src/fakeFields.js"
 import { overFakeServer } from "../src/internal/target.js"
 import { lines, run, start } from "./support/child.js"
@@ -457,4 +458,56 @@ describe("the generated declaration (examples/src/fakeFields.ts)", () => {
       const stats = yield* model.stats
       expect([stats.byEndpoint.getLeadFields, stats.byEndpoint.getLeadLabels]).toEqual([1, 1])
     }).pipe(Effect.provide(PipedriveTest.layer({ leads: 300 }))))
+})
+
+describe("domain", () => {
+  it.scopedLive("labels, sources, a new label on a lead, then the lead converted to a deal, over real sockets", () =>
+    Effect.gen(function*() {
+      const server = yield* FakePipedriveServer.make({ leads: 20 })
+      const labelsBefore = yield* server.model.labels
+      const report = yield* Effect.provide(qualify("Qualified"), overFakeServer(server))
+
+      expect(report.labels).toEqual(labelsBefore.map((label) => label.name))
+      expect(report.sources).toContain("API")
+      const labels = yield* server.model.labels
+      expect(labels.map((label) => label.id)).toEqual([...labelsBefore.map((label) => label.id), report.label.id])
+      expect(report.label).toMatchObject({ name: "Qualified", color: "green" })
+      expect(report.lead.label_ids).toContain(report.label.id)
+
+      expect(Either.isRight(report.outcome)).toBe(true)
+      const dealId = Either.getOrThrow(report.outcome)
+      expect(yield* server.model.lead(report.lead.id)).toEqual(Option.none())
+      const deal = (yield* server.model.deals).find((d) => d.id === dealId)
+      expect(deal).toMatchObject({ title: report.lead.title, lead_id: report.lead.id })
+      const stats = yield* server.model.stats
+      expect(stats.byEndpoint).toMatchObject({
+        getLeadLabels: 1,
+        getLeadSources: 1,
+        addLeadLabel: 1,
+        getLeads: 1,
+        updateLead: 1,
+        convertLeadToDeal: 1
+      })
+      expect(stats.byEndpoint.getLeadConversionStatus).toBeGreaterThanOrEqual(1)
+    }))
+
+  it.live("as a command: prints the labels, the sources, the new label and the deal it created", () =>
+    Effect.gen(function*() {
+      const done = yield* run("domain", ["--leads", "20", "--label", "Hot lead"])
+      expect(done.code).toBe(0)
+      expect(done.stdout).toMatch(/^labels: \S/m)
+      expect(done.stdout).toMatch(/^sources: .*\bAPI\b/m)
+      expect(done.stdout).toMatch(/^created label "Hot lead" \(green\) [0-9a-f-]{36}$/m)
+      const lead = /^tagged lead ([0-9a-f-]{36}) /m.exec(done.stdout)?.[1]
+      expect(lead).toBeDefined()
+      expect(done.stdout).toMatch(new RegExp(`^deal \\d+ created from lead ${lead}$`, "m"))
+    }))
+
+  it.live("a rejected conversion is handled by its tag and printed, not a crash", () =>
+    Effect.gen(function*() {
+      const done = yield* run("domain", ["--leads", "20", "--outcome", "rejected"])
+      expect(done.code).toBe(0)
+      expect(done.stdout).toMatch(/^not converted: lead [0-9a-f-]{36}, conversion [0-9a-f-]{36}: the conversion was rejected$/m)
+      expect(done.stdout).not.toMatch(/^deal /m)
+    }))
 })
