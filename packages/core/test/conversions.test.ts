@@ -1,6 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Cause, Effect, Exit, Fiber, Option, Schedule, TestClock } from "effect"
 import * as Conversions from "../src/Conversions.js"
+import * as PipedriveTest from "../src/PipedriveTest.js"
 import { runFor, someoneSleeps, until } from "./support/drive.js"
 import {
   type Handler,
@@ -221,4 +222,39 @@ describe("Conversions: a POST is never sent twice", () => {
           : json(200, { success: true, data: { conversion_id: conversionId, status: "running" } }),
       { retry }
     ))))
+})
+
+describe("Conversions: Pipedrive's refusals come back typed (in-memory Pipedrive)", () => {
+  const refusal = (exit: Exit.Exit<unknown, unknown>) => {
+    const error = failureOf(exit) as { readonly _tag: string; readonly status?: number; readonly error?: string }
+    return { tag: error._tag, status: error.status, error: error.error }
+  }
+
+  it.effect("converting a lead twice: in progress is a BadRequest, after completion the lead is gone (NotFound)", () =>
+    Effect.gen(function*() {
+      const conversions = yield* Conversions.Conversions
+      const model = yield* PipedriveTest.PipedriveTest
+      const open = (yield* model.leads).find((lead) => !lead.is_archived)!
+      const first = yield* conversions.convertLeadToDeal(open.id)
+
+      const again = yield* Effect.exit(conversions.convertLeadToDeal(open.id))
+      expect(refusal(again)).toEqual({ tag: "BadRequest", status: 400, error: "Conversion in progress" })
+
+      const waiting = yield* Effect.fork(conversions.awaitLeadConversion(open.id, first.conversion_id))
+      yield* TestClock.adjust("1 minute")
+      yield* Fiber.join(waiting)
+      const afterwards = yield* Effect.exit(conversions.convertLeadToDeal(open.id))
+      expect(refusal(afterwards)).toMatchObject({ tag: "NotFound", status: 404 })
+    }).pipe(Effect.provide(PipedriveTest.layer({ leads: 20 }))))
+
+  it.effect("an archived lead is refused with Pipedrive's answer, and stays a lead", () =>
+    Effect.gen(function*() {
+      const conversions = yield* Conversions.Conversions
+      const model = yield* PipedriveTest.PipedriveTest
+      const archived = (yield* model.leads).find((lead) => lead.is_archived)!
+
+      const exit = yield* Effect.exit(conversions.convertLeadToDeal(archived.id))
+      expect(refusal(exit)).toEqual({ tag: "BadRequest", status: 400, error: "Archived leads cannot be converted" })
+      expect(Option.isSome(yield* model.lead(archived.id))).toBe(true)
+    }).pipe(Effect.provide(PipedriveTest.layer({ leads: 40 }))))
 })
