@@ -60,6 +60,7 @@ export class InvalidInput extends Schema.TaggedError<InvalidInput>()("InvalidInp
   /** One human sentence per problem found. */
   issues: Schema.Array(Schema.String)
 }) {
+  /** @since 0.1.0 */
   readonly [TypeId] = TypeId
   override get message() {
     return describe(this, `invalid input for ${this.operation}: ${this.issues.join("; ")} (nothing was sent)`)
@@ -72,6 +73,7 @@ export class InvalidInput extends Schema.TaggedError<InvalidInput>()("InvalidInp
  * @since 0.1.0
  */
 export class BadRequest extends Schema.TaggedError<BadRequest>()("BadRequest", fromServer) {
+  /** @since 0.1.0 */
   readonly [TypeId] = TypeId
   override get message() {
     return describe(this, serverText(this))
@@ -84,6 +86,7 @@ export class BadRequest extends Schema.TaggedError<BadRequest>()("BadRequest", f
  * @since 0.1.0
  */
 export class Unauthorized extends Schema.TaggedError<Unauthorized>()("Unauthorized", fromServer) {
+  /** @since 0.1.0 */
   readonly [TypeId] = TypeId
   override get message() {
     return describe(this, `${serverText(this)} — check the API token (or refresh the OAuth token)`)
@@ -96,6 +99,7 @@ export class Unauthorized extends Schema.TaggedError<Unauthorized>()("Unauthoriz
  * @since 0.1.0
  */
 export class PaymentRequired extends Schema.TaggedError<PaymentRequired>()("PaymentRequired", fromServer) {
+  /** @since 0.1.0 */
   readonly [TypeId] = TypeId
   override get message() {
     return describe(this, `${serverText(this)} — the Pipedrive company account is not active`)
@@ -112,6 +116,7 @@ export class Forbidden extends Schema.TaggedError<Forbidden>()("Forbidden", {
   ...fromServer,
   blocked: Schema.Boolean
 }) {
+  /** @since 0.1.0 */
   readonly [TypeId] = TypeId
   override get message() {
     return describe(
@@ -129,6 +134,7 @@ export class Forbidden extends Schema.TaggedError<Forbidden>()("Forbidden", {
  * @since 0.1.0
  */
 export class NotFound extends Schema.TaggedError<NotFound>()("NotFound", fromServer) {
+  /** @since 0.1.0 */
   readonly [TypeId] = TypeId
   override get message() {
     return describe(this, serverText(this))
@@ -149,6 +155,7 @@ export class RateLimited extends Schema.TaggedError<RateLimited>()("RateLimited"
   /** From `Retry-After`, else `x-ratelimit-reset`; absent when Pipedrive said neither. */
   retryAfterMillis: Schema.optional(Schema.Number)
 }) {
+  /** @since 0.1.0 */
   readonly [TypeId] = TypeId
   override get message() {
     const wait = this.retryAfterMillis === undefined ? "" : `, retry after ${this.retryAfterMillis} ms`
@@ -175,6 +182,7 @@ export class DailyBudgetExhausted extends Schema.TaggedError<DailyBudgetExhauste
   /** When the budget is expected back (midnight, Pipedrive's server time). */
   resetsAt: Schema.optional(Schema.DateFromSelf)
 }) {
+  /** @since 0.1.0 */
   readonly [TypeId] = TypeId
   override get message() {
     const when = this.resetsAt === undefined ? "at midnight, Pipedrive server time" : `at ${this.resetsAt.toISOString()}`
@@ -193,6 +201,7 @@ export class ServerError extends Schema.TaggedError<ServerError>()("ServerError"
   /** From `Retry-After` (503 during maintenance), when Pipedrive sent it. */
   retryAfterMillis: Schema.optional(Schema.Number)
 }) {
+  /** @since 0.1.0 */
   readonly [TypeId] = TypeId
   override get message() {
     return describe(this, `${serverText(this)}${attemptsText(this)}`)
@@ -205,6 +214,7 @@ export class ServerError extends Schema.TaggedError<ServerError>()("ServerError"
  * @since 0.1.0
  */
 export class UnexpectedStatus extends Schema.TaggedError<UnexpectedStatus>()("UnexpectedStatus", fromServer) {
+  /** @since 0.1.0 */
   readonly [TypeId] = TypeId
   override get message() {
     return describe(this, serverText(this))
@@ -221,6 +231,7 @@ export class UnexpectedStatus extends Schema.TaggedError<UnexpectedStatus>()("Un
  * @category errors
  */
 export class UnsuccessfulResponse extends Schema.TaggedError<UnsuccessfulResponse>()("UnsuccessfulResponse", fromServer) {
+  /** @since 0.1.0 */
   readonly [TypeId] = TypeId
   override get message() {
     return describe(this, `${serverText(this)} — the response says success: false`)
@@ -240,6 +251,7 @@ export class TransportError extends Schema.TaggedError<TransportError>()("Transp
   code: Schema.optional(Schema.String),
   reason: Schema.String
 }) {
+  /** @since 0.1.0 */
   readonly [TypeId] = TypeId
   override get message() {
     const sent = this.requestSent ? "the request may have reached Pipedrive" : "the request was not sent"
@@ -256,6 +268,7 @@ export class RequestTimeout extends Schema.TaggedError<RequestTimeout>()("Reques
   ...response,
   timeoutMillis: Schema.Number
 }) {
+  /** @since 0.1.0 */
   readonly [TypeId] = TypeId
   override get message() {
     return describe(this, `no complete response within ${this.timeoutMillis} ms${attemptsText(this)}`)
@@ -274,6 +287,7 @@ export class ResponseDecodeError extends Schema.TaggedError<ResponseDecodeError>
   at: Schema.String,
   detail: Schema.String
 }) {
+  /** @since 0.1.0 */
   readonly [TypeId] = TypeId
   override get message() {
     return describe(this, `unexpected response body (HTTP ${this.status}) at ${this.at || "<body>"}: ${this.detail}`)
@@ -297,6 +311,7 @@ export class ResponseTooLarge extends Schema.TaggedError<ResponseTooLarge>()("Re
   /** The size `Content-Length` declared, when it was over the cap. */
   declaredBytes: Schema.optional(Schema.Number)
 }) {
+  /** @since 0.1.0 */
   readonly [TypeId] = TypeId
   override get message() {
     const size = this.declaredBytes === undefined
@@ -325,6 +340,7 @@ export class RateLimitStoreError extends Schema.TaggedError<RateLimitStoreError>
   /** What the store said went wrong (never its credentials). */
   reason: Schema.String
 }) {
+  /** @since 0.1.0 */
   readonly [TypeId] = TypeId
   override get message() {
     return describe(
@@ -351,6 +367,7 @@ export class OAuthError extends Schema.TaggedError<OAuthError>()("OAuthError", {
   /** The server's explanation, with any secret of the request blanked out. */
   description: Schema.optional(Schema.String)
 }) {
+  /** @since 0.1.0 */
   readonly [TypeId] = TypeId
   /** The grant is gone for good (revoked, expired, the app uninstalled): only a new authorization helps. */
   get reauthorize(): boolean {
@@ -384,6 +401,7 @@ export class TokenStoreError extends Schema.TaggedError<TokenStoreError>()("Toke
   /** What the store said went wrong (never its credentials, never a token). */
   reason: Schema.String
 }) {
+  /** @since 0.1.0 */
   readonly [TypeId] = TypeId
   override get message() {
     const what = this.operation === "lock"
@@ -420,6 +438,7 @@ export class PaginationStalled extends Schema.TaggedError<PaginationStalled>()("
   /** Empty pages claiming more, in a row, up to and including this one. */
   emptyPages: Schema.Int
 }) {
+  /** @since 0.1.0 */
   readonly [TypeId] = TypeId
   override get message() {
     const next = this.nextStart === undefined ? "no next_start" : `next_start ${this.nextStart}`
