@@ -9,6 +9,7 @@ import * as Schema from "effect/Schema"
 
 /**
  * @since 0.1.0
+ * @category symbols
  */
 export const TypeId: unique symbol = Symbol.for("@effect-pipedrive/core/Errors")
 
@@ -53,6 +54,7 @@ const attemptsText = (self: { readonly attempts: number }) =>
  * The input was rejected before anything was sent.
  *
  * @since 0.1.0
+ * @category errors
  */
 export class InvalidInput extends Schema.TaggedError<InvalidInput>()("InvalidInput", {
   ...request,
@@ -71,6 +73,7 @@ export class InvalidInput extends Schema.TaggedError<InvalidInput>()("InvalidInp
  * 400: Pipedrive rejected the request; `errorInfo` says why.
  *
  * @since 0.1.0
+ * @category errors
  */
 export class BadRequest extends Schema.TaggedError<BadRequest>()("BadRequest", fromServer) {
   /** @since 0.1.0 */
@@ -84,6 +87,7 @@ export class BadRequest extends Schema.TaggedError<BadRequest>()("BadRequest", f
  * 401: the API or OAuth token is missing, wrong or expired.
  *
  * @since 0.1.0
+ * @category errors
  */
 export class Unauthorized extends Schema.TaggedError<Unauthorized>()("Unauthorized", fromServer) {
   /** @since 0.1.0 */
@@ -97,6 +101,7 @@ export class Unauthorized extends Schema.TaggedError<Unauthorized>()("Unauthoriz
  * 402: the company account is not open (trial over or unpaid).
  *
  * @since 0.1.0
+ * @category errors
  */
 export class PaymentRequired extends Schema.TaggedError<PaymentRequired>()("PaymentRequired", fromServer) {
   /** @since 0.1.0 */
@@ -111,6 +116,7 @@ export class PaymentRequired extends Schema.TaggedError<PaymentRequired>()("Paym
  * Pipedrive's edge after a client kept sending through 429s.
  *
  * @since 0.1.0
+ * @category errors
  */
 export class Forbidden extends Schema.TaggedError<Forbidden>()("Forbidden", {
   ...fromServer,
@@ -132,6 +138,7 @@ export class Forbidden extends Schema.TaggedError<Forbidden>()("Forbidden", {
  * 404: no such lead.
  *
  * @since 0.1.0
+ * @category errors
  */
 export class NotFound extends Schema.TaggedError<NotFound>()("NotFound", fromServer) {
   /** @since 0.1.0 */
@@ -147,6 +154,7 @@ export class NotFound extends Schema.TaggedError<NotFound>()("NotFound", fromSer
  * not get a slot before the retry deadline; `retryAfterMillis` then says the earliest it could.
  *
  * @since 0.1.0
+ * @category errors
  */
 export class RateLimited extends Schema.TaggedError<RateLimited>()("RateLimited", {
   ...fromServer,
@@ -171,6 +179,7 @@ export class RateLimited extends Schema.TaggedError<RateLimited>()("RateLimited"
  * never retried. `status` is absent when the client refused to send, knowing the budget spent.
  *
  * @since 0.1.0
+ * @category errors
  */
 export class DailyBudgetExhausted extends Schema.TaggedError<DailyBudgetExhausted>()("DailyBudgetExhausted", {
   ...response,
@@ -195,6 +204,7 @@ export class DailyBudgetExhausted extends Schema.TaggedError<DailyBudgetExhauste
  * 5xx: trouble at Pipedrive (503 during maintenance).
  *
  * @since 0.1.0
+ * @category errors
  */
 export class ServerError extends Schema.TaggedError<ServerError>()("ServerError", {
   ...fromServer,
@@ -212,6 +222,7 @@ export class ServerError extends Schema.TaggedError<ServerError>()("ServerError"
  * Any other non-2xx status (405, 410, 415, 422, …).
  *
  * @since 0.1.0
+ * @category errors
  */
 export class UnexpectedStatus extends Schema.TaggedError<UnexpectedStatus>()("UnexpectedStatus", fromServer) {
   /** @since 0.1.0 */
@@ -243,6 +254,7 @@ export class UnsuccessfulResponse extends Schema.TaggedError<UnsuccessfulRespons
  * when it may have, a POST is not retried (it could have created the lead).
  *
  * @since 0.1.0
+ * @category errors
  */
 export class TransportError extends Schema.TaggedError<TransportError>()("TransportError", {
   ...response,
@@ -263,6 +275,7 @@ export class TransportError extends Schema.TaggedError<TransportError>()("Transp
  * An attempt took longer than the configured timeout.
  *
  * @since 0.1.0
+ * @category errors
  */
 export class RequestTimeout extends Schema.TaggedError<RequestTimeout>()("RequestTimeout", {
   ...response,
@@ -279,6 +292,7 @@ export class RequestTimeout extends Schema.TaggedError<RequestTimeout>()("Reques
  * A 2xx response whose body is not what the contract says: `at` is the path into the JSON.
  *
  * @since 0.1.0
+ * @category errors
  */
 export class ResponseDecodeError extends Schema.TaggedError<ResponseDecodeError>()("ResponseDecodeError", {
   ...response,
@@ -332,6 +346,7 @@ export class ResponseTooLarge extends Schema.TaggedError<ResponseTooLarge>()("Re
  * counted in this process.
  *
  * @since 0.1.0
+ * @category errors
  */
 export class RateLimitStoreError extends Schema.TaggedError<RateLimitStoreError>()("RateLimitStoreError", {
   ...request,
@@ -356,6 +371,7 @@ export class RateLimitStoreError extends Schema.TaggedError<RateLimitStoreError>
  * sent one. A refused refresh is never retried: the message says what to do instead.
  *
  * @since 0.1.0
+ * @category errors
  */
 export class OAuthError extends Schema.TaggedError<OAuthError>()("OAuthError", {
   ...request,
@@ -393,6 +409,7 @@ export class OAuthError extends Schema.TaggedError<OAuthError>()("OAuthError", {
  * lock could not be had in time, so the request was not sent.
  *
  * @since 0.1.0
+ * @category errors
  */
 export class TokenStoreError extends Schema.TaggedError<TokenStoreError>()("TokenStoreError", {
   ...request,
@@ -421,6 +438,7 @@ export class TokenStoreError extends Schema.TaggedError<TokenStoreError>()("Toke
  * Never retried: asking again gets the same answer.
  *
  * @since 0.1.0
+ * @category errors
  */
 export class PaginationStalled extends Schema.TaggedError<PaginationStalled>()("PaginationStalled", {
   ...request,
@@ -456,6 +474,7 @@ export class PaginationStalled extends Schema.TaggedError<PaginationStalled>()("
  * Every error a Pipedrive operation can fail with.
  *
  * @since 0.1.0
+ * @category models
  */
 export type PipedriveError =
   | InvalidInput
@@ -480,6 +499,7 @@ export type PipedriveError =
 
 /**
  * @since 0.1.0
+ * @category predicates
  */
 export const isPipedriveError = (u: unknown): u is PipedriveError => Predicate.hasProperty(u, TypeId)
 
@@ -487,6 +507,7 @@ export const isPipedriveError = (u: unknown): u is PipedriveError => Predicate.h
  * The same error with its attempt count set, for the retry policy's final answer.
  *
  * @since 0.1.0
+ * @category combinators
  */
 export const withAttempts = <E extends PipedriveError>(error: E, attempts: number): E => {
   if (!("attempts" in error) || error.attempts === attempts) return error

@@ -15,6 +15,7 @@ import { isCalendarDate } from "./internal/dates.js"
  * A lead id: a UUID string.
  *
  * @since 0.1.0
+ * @category schemas
  */
 export const LeadId = Schema.UUID.annotations({
   identifier: "LeadId",
@@ -26,6 +27,7 @@ export const LeadId = Schema.UUID.annotations({
  * Pipedrive user, person, organization, channel and activity ids are positive integers.
  *
  * @since 0.1.0
+ * @category schemas
  */
 export const EntityId = Schema.Int.pipe(Schema.positive()).annotations({
   identifier: "EntityId",
@@ -36,6 +38,7 @@ export const EntityId = Schema.Int.pipe(Schema.positive()).annotations({
  * A calendar date `YYYY-MM-DD`, as `expected_close_date` uses.
  *
  * @since 0.1.0
+ * @category schemas
  */
 export const DateOnly = Schema.String.pipe(
   Schema.pattern(/^\d{4}-\d{2}-\d{2}$/),
@@ -57,6 +60,7 @@ const timestampPattern =
  * An ISO-8601 date-time as Pipedrive writes it (`2020-10-14T11:30:36.551Z`), kept as a string.
  *
  * @since 0.1.0
+ * @category schemas
  */
 export const Timestamp = Schema.String.pipe(Schema.pattern(timestampPattern)).annotations({
   identifier: "Timestamp",
@@ -72,6 +76,7 @@ export const Timestamp = Schema.String.pipe(Schema.pattern(timestampPattern)).an
  * visibility groups. A string in lead objects, an integer in search results.
  *
  * @since 0.1.0
+ * @category schemas
  */
 export const VisibleTo = Schema.Literal("1", "3", "5", "7").annotations({
   identifier: "VisibleTo",
@@ -80,6 +85,7 @@ export const VisibleTo = Schema.Literal("1", "3", "5", "7").annotations({
 
 /**
  * @since 0.1.0
+ * @category schemas
  */
 export type VisibleTo = typeof VisibleTo.Type
 
@@ -87,6 +93,7 @@ export type VisibleTo = typeof VisibleTo.Type
  * The potential value of a lead. Both keys are required.
  *
  * @since 0.1.0
+ * @category schemas
  */
 export const LeadValue = Schema.Struct({
   amount: Schema.Finite,
@@ -95,6 +102,7 @@ export const LeadValue = Schema.Struct({
 
 /**
  * @since 0.1.0
+ * @category schemas
  */
 export interface LeadValue extends Schema.Schema.Type<typeof LeadValue> {}
 
@@ -102,6 +110,7 @@ export interface LeadValue extends Schema.Schema.Type<typeof LeadValue> {}
  * The value of a custom field or of a field this library does not know yet: any JSON value.
  *
  * @since 0.1.0
+ * @category schemas
  */
 export const ExtraValue = Schema.Unknown.annotations({
   identifier: "ExtraValue",
@@ -112,6 +121,7 @@ export const ExtraValue = Schema.Unknown.annotations({
  * The index signature that keeps custom-field and unknown keys.
  *
  * @since 0.1.0
+ * @category schemas
  */
 export const ExtraFields = Schema.Record({ key: Schema.String, value: ExtraValue })
 
@@ -127,6 +137,7 @@ const optionalNullable = <S extends Schema.Schema.Any>(schema: S) =>
  * never filled in with a guess.
  *
  * @since 0.1.0
+ * @category schemas
  */
 export const leadFields = {
   id: LeadId,
@@ -158,11 +169,13 @@ export const leadFields = {
  * A lead. Typed fields plus every other key Pipedrive sent (custom fields, new fields).
  *
  * @since 0.1.0
+ * @category schemas
  */
 export const Lead = Schema.Struct(leadFields, ExtraFields).annotations({ identifier: "Lead" })
 
 /**
  * @since 0.1.0
+ * @category schemas
  */
 export interface Lead extends Schema.Schema.Type<typeof Lead> {}
 
@@ -175,6 +188,7 @@ const knownLeadKeys: ReadonlySet<string> = new Set(Object.keys(leadFields))
  * prototype of the result.
  *
  * @since 0.1.0
+ * @category getters
  */
 export const extraFields = (lead: Lead): Record<string, unknown> => {
   const extra: Record<string, unknown> = Object.create(null)
@@ -189,6 +203,7 @@ export const extraFields = (lead: Lead): Record<string, unknown> => {
  * currency of a monetary field, the end of a date or time range, the parts of an address.
  *
  * @since 0.1.0
+ * @category constants
  */
 export const customFieldSuffixes = ["currency", "until", ...addressParts] as const
 
@@ -199,6 +214,7 @@ const customFieldKeyPattern = new RegExp(`^[0-9a-f]{40}(?:_(?:${customFieldSuffi
  * (`<key>_currency`, `<key>_until`, `<key>_locality`, …; see {@link customFieldSuffixes}).
  *
  * @since 0.1.0
+ * @category predicates
  */
 export const isCustomFieldKey = (key: string): boolean => customFieldKeyPattern.test(key)
 
@@ -206,6 +222,7 @@ export const isCustomFieldKey = (key: string): boolean => customFieldKeyPattern.
  * A custom field key as a schema, for the index signature of request bodies.
  *
  * @since 0.1.0
+ * @category schemas
  */
 export const CustomFieldKey = Schema.String.pipe(Schema.pattern(customFieldKeyPattern)).annotations({
   identifier: "CustomFieldKey",
@@ -218,6 +235,7 @@ export const CustomFieldKey = Schema.String.pipe(Schema.pattern(customFieldKeyPa
  * Like {@link extraFields}, the result has no prototype.
  *
  * @since 0.1.0
+ * @category getters
  */
 export const customFields = (lead: Lead): Record<string, unknown> => {
   const custom: Record<string, unknown> = Object.create(null)
@@ -234,6 +252,7 @@ const SearchRef = Schema.Struct({ id: EntityId, name: optionalNullable(Schema.St
  * integer here). As in {@link Lead}, only `id` and `title` are required of the item.
  *
  * @since 0.1.0
+ * @category schemas
  */
 export const LeadSearchItem = Schema.Struct({
   result_score: Schema.Finite,
@@ -258,5 +277,6 @@ export const LeadSearchItem = Schema.Struct({
 
 /**
  * @since 0.1.0
+ * @category schemas
  */
 export interface LeadSearchItem extends Schema.Schema.Type<typeof LeadSearchItem> {}

@@ -16,6 +16,7 @@ import { InvalidInput, PaginationStalled } from "./Errors.js"
  * The pagination block of a list or search response.
  *
  * @since 0.1.0
+ * @category schemas
  */
 export const Pagination = Schema.Struct({
   start: Schema.NonNegativeInt,
@@ -27,6 +28,7 @@ export const Pagination = Schema.Struct({
 
 /**
  * @since 0.1.0
+ * @category schemas
  */
 export interface Pagination extends Schema.Schema.Type<typeof Pagination> {}
 
@@ -34,6 +36,7 @@ export interface Pagination extends Schema.Schema.Type<typeof Pagination> {}
  * One page of results.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface Page<A> {
   readonly items: ReadonlyArray<A>
@@ -50,6 +53,7 @@ const AdditionalData = Schema.Union(Schema.Struct({ pagination: Pagination }), P
  * `{ success, data }` around one value.
  *
  * @since 0.1.0
+ * @category schemas
  */
 export const DataEnvelope = <A, I, R>(data: Schema.Schema<A, I, R>) =>
   Schema.Struct({ success: Schema.Boolean, data })
@@ -58,6 +62,7 @@ export const DataEnvelope = <A, I, R>(data: Schema.Schema<A, I, R>) =>
  * The list envelope: `data` is an array of items, or `null` for an empty page.
  *
  * @since 0.1.0
+ * @category schemas
  */
 export const ListEnvelope = <A, I, R>(item: Schema.Schema<A, I, R>) =>
   Schema.Struct({
@@ -70,6 +75,7 @@ export const ListEnvelope = <A, I, R>(item: Schema.Schema<A, I, R>) =>
  * The search envelope: items sit under `data.items`.
  *
  * @since 0.1.0
+ * @category schemas
  */
 export const SearchEnvelope = <A, I, R>(item: Schema.Schema<A, I, R>) =>
   Schema.Struct({
@@ -84,6 +90,7 @@ type AdditionalData = typeof AdditionalData.Type
  * A page from a decoded envelope. Without pagination data, the page is the last one.
  *
  * @since 0.1.0
+ * @category constructors
  */
 export const toPage = <A>(items: ReadonlyArray<A> | null, additional: AdditionalData | null | undefined): Page<A> => {
   const list = items ?? []
@@ -100,6 +107,7 @@ export const toPage = <A>(items: ReadonlyArray<A> | null, additional: Additional
  * when it is the last. Whether that moves forward is for the walk to check.
  *
  * @since 0.1.0
+ * @category getters
  */
 export const nextStart = (page: Page<unknown>, start: number): Option.Option<number> =>
   page.pagination.more_items_in_collection
@@ -112,6 +120,7 @@ export const nextStart = (page: Page<unknown>, start: number): Option.Option<num
  * empty page mid-walk when items vanish between requests, never many in a row.
  *
  * @since 0.1.0
+ * @category constants
  */
 export const maxEmptyPages = 3
 
@@ -121,6 +130,7 @@ export const maxEmptyPages = 3
  * end is one more wasted request.
  *
  * @since 0.1.0
+ * @category constants
  */
 export const defaultConcurrency = 4
 
@@ -128,6 +138,7 @@ export const defaultConcurrency = 4
  * The most pages a walk may be told to request at once.
  *
  * @since 0.1.0
+ * @category constants
  */
 export const maxConcurrency = 16
 
@@ -135,6 +146,7 @@ export const maxConcurrency = 16
  * Options for walking pages.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface StreamOptions {
   /**
@@ -160,6 +172,7 @@ export interface StreamOptions {
  * promoted, one string is not.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface Walk<A, E, R, T> {
   readonly start: number
@@ -206,6 +219,7 @@ const concurrencyIssue = (concurrency: number | undefined): string | undefined =
  * one), or more than {@link maxEmptyPages} empty pages claiming more in a row.
  *
  * @since 0.1.0
+ * @category streams
  */
 export const paginate = <A, E, R, T>(
   walk: Walk<A, E, R, T>,

@@ -38,6 +38,7 @@ import * as TokenStore from "./TokenStore.js"
  * secret into URLs, proxies and logs.
  *
  * @since 0.1.0
+ * @category constants
  */
 export const apiTokenHeader = "x-api-token"
 
@@ -47,6 +48,7 @@ const credentialHeaders = [apiTokenHeader, "authorization"]
  * How to authenticate: an API token, or an OAuth access token.
  *
  * @since 0.1.0
+ * @category models
  */
 export type Auth =
   | { readonly apiToken: Redacted.Redacted; readonly oauthToken?: undefined }
@@ -80,6 +82,7 @@ export interface ApiBase {
  * The policies, each with a sensible default.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface Policies {
   /** Gives the burst limits (with the auth kind) and, with `seats`, the daily budget. */
@@ -104,6 +107,7 @@ export interface Policies {
 
 /**
  * @since 0.1.0
+ * @category models
  */
 export type Options = Auth & Location & Policies
 
@@ -113,6 +117,7 @@ export type Options = Auth & Location & Policies
  * whose errors are already typed, plus the rate-limit state.
  *
  * @since 0.1.0
+ * @category services
  */
 export class PipedriveClient extends Context.Tag("@effect-pipedrive/core/PipedriveClient")<PipedriveClient, {
   readonly httpClient: HttpClient.HttpClient.With<PipedriveError>
@@ -376,6 +381,7 @@ const build = Effect.fnUntraced(function*(policies: Policies, credentials: Crede
  * else in this client's own memory.
  *
  * @since 0.1.0
+ * @category constructors
  */
 export const make = Effect.fnUntraced(function*(options: Options) {
   const base = yield* apiBaseOf(options)
@@ -423,6 +429,7 @@ const endingWithScope = (client: PipedriveClient["Type"]): Effect.Effect<Pipedri
  * calls still in flight.
  *
  * @since 0.1.0
+ * @category layers
  */
 export const layer = (options: Options): Layer.Layer<PipedriveClient, ConfigError.ConfigError, HttpClient.HttpClient> =>
   Layer.scoped(PipedriveClient, Effect.flatMap(make(options), endingWithScope))
@@ -461,6 +468,7 @@ const oneOf = (first: string, second: string): Config.Config<{ readonly name: st
  * or both of a pair, is a `ConfigError` that names the variables — and never shows a token.
  *
  * @since 0.1.0
+ * @category config
  */
 export const config: Config.Config<Auth & Location & { readonly plan?: RateLimit.Plan | undefined }> = Config.all({
   auth: Config.map(oneOf("PIPEDRIVE_API_TOKEN", "PIPEDRIVE_OAUTH_TOKEN"), ({ name, value }): Auth =>
@@ -483,6 +491,7 @@ export const config: Config.Config<Auth & Location & { readonly plan?: RateLimit
  * The client configured from {@link config}, with any other policies given here.
  *
  * @since 0.1.0
+ * @category layers
  */
 export const layerConfig = (
   policies: Policies = {}

@@ -35,6 +35,7 @@ import * as PipedriveClient from "./PipedriveClient.js"
  * query parameters, lower-case headers and the body text.
  *
  * @since 0.1.0
+ * @category models
  */
 export type Request = Wire.Request
 
@@ -42,6 +43,7 @@ export type Request = Wire.Request
  * A response as the model gives it: status, lower-case headers, body text.
  *
  * @since 0.1.0
+ * @category models
  */
 export type Response = Wire.Response
 
@@ -51,6 +53,7 @@ export type Response = Wire.Response
  * time after waiting.
  *
  * @since 0.1.0
+ * @category models
  */
 export type Outcome = Wire.Outcome
 
@@ -58,6 +61,7 @@ export type Outcome = Wire.Outcome
  * The operation names of the endpoint table (`addLead`, `getLeads`, …).
  *
  * @since 0.1.0
+ * @category models
  */
 export type EndpointName = faults.EndpointName
 
@@ -67,6 +71,7 @@ export type EndpointName = faults.EndpointName
  * `HtmlForbidden` (Pipedrive's edge blocking a client), `RateLimited` (a 429) and `Latency`.
  *
  * @since 0.1.0
+ * @category constructors
  */
 export type Fault = faults.Fault
 
@@ -74,6 +79,7 @@ export type Fault = faults.Fault
  * Constructors of {@link Fault}: `Fault.ServerError({ status: 503 })`, `Fault.Latency({ millis: 500 })`, …
  *
  * @since 0.1.0
+ * @category constructors
  */
 export const Fault = faults.Fault
 
@@ -82,6 +88,7 @@ export const Fault = faults.Fault
  * (`EveryNth`), or at a `Rate` drawn from the model's seeded generator.
  *
  * @since 0.1.0
+ * @category constructors
  */
 export type Trigger = faults.Trigger
 
@@ -89,6 +96,7 @@ export type Trigger = faults.Trigger
  * Constructors of {@link Trigger}: `Trigger.Next({ count: 2 })`, `Trigger.EveryNth({ n: 3 })`, …
  *
  * @since 0.1.0
+ * @category constructors
  */
 export const Trigger = faults.Trigger
 
@@ -98,6 +106,7 @@ export const Trigger = faults.Trigger
  * the first other rule that fires decides the fault; the rules after it are not consulted.
  *
  * @since 0.1.0
+ * @category models
  */
 export type FaultRule = faults.FaultRule
 
@@ -106,6 +115,7 @@ export type FaultRule = faults.FaultRule
  * a 429 carries `Retry-After`. Defaults: 100 and 10 requests per 2000 ms, 1,500,000 tokens, `Retry-After` on.
  *
  * @since 0.1.0
+ * @category models
  */
 export type Limits = limits.Limits
 
@@ -114,6 +124,7 @@ export type Limits = limits.Limits
  * window, requests per endpoint, answers per status, faults injected.
  *
  * @since 0.1.0
+ * @category models
  */
 export type Stats = model.Stats
 
@@ -122,6 +133,7 @@ export type Stats = model.Stats
  * naming another id is rejected with 400, as Pipedrive rejects unknown entities.
  *
  * @since 0.1.0
+ * @category models
  */
 export type Directory = directory.Directory
 
@@ -130,6 +142,7 @@ export type Directory = directory.Directory
  * `token`, `limits`, `faults`, `directory`.
  *
  * @since 0.1.0
+ * @category models
  */
 export type Options = model.ModelOptions
 
@@ -140,6 +153,7 @@ export type Options = model.ModelOptions
  * (default `https://test.pipedrive.com`) and `scope`.
  *
  * @since 0.2.0
+ * @category models
  */
 export type OAuthOptions = oauth.OAuthOptions
 
@@ -148,6 +162,7 @@ export type OAuthOptions = oauth.OAuthOptions
  * authorizations.
  *
  * @since 0.2.0
+ * @category models
  */
 export type OAuthStats = oauth.OAuthStats
 
@@ -155,6 +170,7 @@ export type OAuthStats = oauth.OAuthStats
  * The OAuth server of the model, reachable from tests.
  *
  * @since 0.2.0
+ * @category models
  */
 export interface OAuthService {
   readonly clientId: string
@@ -176,6 +192,7 @@ export interface OAuthService {
  * The token the model accepts unless `token` says otherwise.
  *
  * @since 0.1.0
+ * @category constants
  */
 export const defaultToken: string = model.defaultToken
 
@@ -183,6 +200,7 @@ export const defaultToken: string = model.defaultToken
  * The base URL the in-memory client uses.
  *
  * @since 0.1.0
+ * @category constants
  */
 export const baseUrl = "https://test.pipedrive.com/api/v1"
 
@@ -190,6 +208,7 @@ export const baseUrl = "https://test.pipedrive.com/api/v1"
  * The custom fields of seeded leads (40-hex keys; `budget` is monetary, with a `_currency` sibling).
  *
  * @since 0.1.0
+ * @category fixtures
  */
 export const customFields = directory.customFields
 
@@ -197,6 +216,7 @@ export const customFields = directory.customFields
  * The lead labels of the model's company.
  *
  * @since 0.1.0
+ * @category fixtures
  */
 export const labels = directory.labels
 
@@ -230,6 +250,7 @@ export const conversionTimes = conversions.conversionTimes
  * time, read the counters.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface Service {
   /** The token the model accepts. */
@@ -272,6 +293,7 @@ export interface Service {
  * The model as a service.
  *
  * @since 0.1.0
+ * @category services
  */
 export class PipedriveTest extends Context.Tag("@effect-pipedrive/core/PipedriveTest")<PipedriveTest, Service>() {}
 
@@ -279,6 +301,7 @@ export class PipedriveTest extends Context.Tag("@effect-pipedrive/core/Pipedrive
  * A new model. Seeding is synchronous and fast (10,000 leads in a few tens of milliseconds).
  *
  * @since 0.1.0
+ * @category constructors
  */
 export const make = (options: Options = {}): Effect.Effect<Service> =>
   Effect.sync(() => {
@@ -316,6 +339,7 @@ export const make = (options: Options = {}): Effect.Effect<Service> =>
  * `count` realistic leads, the same for the same `seed` (default 1): what `leads: count` seeds.
  *
  * @since 0.1.0
+ * @category fixtures
  */
 export const generateLeads = (
   count: number,
@@ -340,6 +364,7 @@ export const httpClient = (service: Service): HttpClient.HttpClient => makeHttpC
  * Just the model, as a layer.
  *
  * @since 0.1.0
+ * @category layers
  */
 export const layerModel = (options: Options = {}): Layer.Layer<PipedriveTest> =>
   Layer.effect(PipedriveTest, make(options))
@@ -349,6 +374,7 @@ export const layerModel = (options: Options = {}): Layer.Layer<PipedriveTest> =>
  * …) and, to test authentication failures, other credentials than the model's token.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface ClientOptions extends PipedriveClient.Policies {
   readonly auth?: PipedriveClient.Auth | undefined
@@ -358,6 +384,7 @@ export interface ClientOptions extends PipedriveClient.Policies {
  * {@link Options} for the model, and `client` for the client over it.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface LayerOptions extends Options {
   readonly client?: ClientOptions | undefined
@@ -424,6 +451,7 @@ export const layer = (
  * Options of the OAuth client over the model: the policies, and how early to refresh.
  *
  * @since 0.2.0
+ * @category models
  */
 export interface OAuthClientOptions extends PipedriveClient.Policies {
   readonly refreshSkew?: PipedriveClient.OAuthOptions["refreshSkew"]
@@ -437,6 +465,7 @@ export interface OAuthClientOptions extends PipedriveClient.Policies {
  * `Clock`. Read `PipedriveTest`'s `oauth.stats` to count the refreshes.
  *
  * @since 0.2.0
+ * @category layers
  */
 export const layerOAuth = (
   options: Options & { readonly client?: OAuthClientOptions | undefined } = {}

@@ -28,6 +28,7 @@ import { Turnstile } from "./internal/turnstile.js"
  * Pipedrive's plans.
  *
  * @since 0.1.0
+ * @category models
  */
 export type Plan = "lite" | "growth" | "premium" | "ultimate"
 
@@ -38,6 +39,7 @@ const dailyMultiplier: Record<Plan, number> = { lite: 1, growth: 2, premium: 5, 
  * Explicit limits. Whatever is left out is learned from response headers.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface Limits {
   /** Requests per burst window. Default: learned from `x-ratelimit-limit`, starting at 20 (the lowest plan). */
@@ -55,6 +57,7 @@ export interface Limits {
  * is 30,000 tokens × the plan's multiplier × seats, known only when `seats` is given.
  *
  * @since 0.1.0
+ * @category constructors
  */
 export const forPlan = (plan: Plan, options?: {
   readonly auth?: "apiToken" | "oauth" | undefined
@@ -72,6 +75,7 @@ export const forPlan = (plan: Plan, options?: {
  * the burst window only (a search response's `x-ratelimit-*` describe the search window).
  *
  * @since 0.1.0
+ * @category models
  */
 export interface ReportedLimits {
   /** `x-ratelimit-limit`: requests per burst window. */
@@ -94,6 +98,7 @@ export interface ReportedLimits {
  * what the limiter works with, from either.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface RateLimitInfo {
   /** The limits from the options (`plan`, `seats`, `rateLimit`); what they leave out is learned. */
@@ -113,6 +118,7 @@ export interface RateLimitInfo {
  * too slow). The limiter turns it into the request's `RateLimitStoreError`, with method and path.
  *
  * @since 0.1.0
+ * @category errors
  */
 export class RateLimitStoreUnavailable
   extends Schema.TaggedError<RateLimitStoreUnavailable>()("RateLimitStoreUnavailable", { reason: Schema.String })
@@ -126,6 +132,7 @@ export class RateLimitStoreUnavailable
  * A store's answer to a request for a slot in a window.
  *
  * @since 0.1.0
+ * @category models
  */
 export type Admission =
   /** Go ahead; hand `ticket` back to `release` once answered. */
@@ -145,6 +152,7 @@ export type Admission =
  * them — however long requests take on the way, and with no margin to guess.
  *
  * @since 0.1.0
+ * @category services
  */
 export class RateLimitStore extends Context.Tag("@effect-pipedrive/core/RateLimitStore")<RateLimitStore, {
   /**
@@ -192,6 +200,7 @@ export class RateLimitStore extends Context.Tag("@effect-pipedrive/core/RateLimi
  * A store in this process's memory.
  *
  * @since 0.1.0
+ * @category constructors
  */
 export const makeMemoryStore = (): RateLimitStore["Type"] => {
   const windows = new Map<string, CountedWindow>()
@@ -249,6 +258,7 @@ export const makeMemoryStore = (): RateLimitStore["Type"] => {
  * its limits (each token counted apart).
  *
  * @since 0.1.0
+ * @category layers
  */
 export const layerMemoryStore: Layer.Layer<RateLimitStore> = Layer.sync(RateLimitStore, makeMemoryStore)
 
@@ -256,6 +266,7 @@ export const layerMemoryStore: Layer.Layer<RateLimitStore> = Layer.sync(RateLimi
  * What the HTTP pipeline asks of rate limiting.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface Limiter {
   /**
@@ -291,6 +302,7 @@ const defaultLearningLimit = 20
  * that a response asks for lasts at most a few windows (see `maxHoldWindows`).
  *
  * @since 0.1.0
+ * @category constructors
  */
 export const makeLimiter = (options: {
   readonly key: string

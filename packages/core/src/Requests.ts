@@ -82,6 +82,7 @@ const jsonIssue = (
  * object or array of such values, without cycles.
  *
  * @since 0.1.0
+ * @category schemas
  */
 export const JsonValue = Schema.Unknown.pipe(
   Schema.filter((value) => jsonIssue(value, [], []) ?? true)
@@ -110,6 +111,7 @@ const body = <Fields extends Schema.Struct.Fields>(fields: Fields) =>
  * any other key is refused.
  *
  * @since 0.1.0
+ * @category schemas
  */
 export const AddLead = body({
   title: Schema.propertySignature(Title).annotations({ missingMessage: () => "title is required" }),
@@ -134,6 +136,7 @@ export const AddLead = body({
 
 /**
  * @since 0.1.0
+ * @category schemas
  */
 export interface AddLead extends Schema.Schema.Type<typeof AddLead> {}
 
@@ -143,6 +146,7 @@ export interface AddLead extends Schema.Schema.Type<typeof AddLead> {}
  * to `undefined` is refused, since it could mean either. `origin_id` cannot be changed.
  *
  * @since 0.1.0
+ * @category schemas
  */
 export const UpdateLead = body({
   title: optional(Title),
@@ -164,6 +168,7 @@ export const UpdateLead = body({
 
 /**
  * @since 0.1.0
+ * @category schemas
  */
 export interface UpdateLead extends Schema.Schema.Type<typeof UpdateLead> {}
 
@@ -174,6 +179,7 @@ const IntFromString = (schema: Schema.Schema<number>): Schema.Schema<number, str
  * Page size: 1 to 500.
  *
  * @since 0.1.0
+ * @category schemas
  */
 export const Limit = Schema.Int.pipe(Schema.between(1, 500)).annotations({
   identifier: "Limit",
@@ -184,6 +190,7 @@ export const Limit = Schema.Int.pipe(Schema.between(1, 500)).annotations({
  * Pagination offset: 0 or more.
  *
  * @since 0.1.0
+ * @category schemas
  */
 export const Start = Schema.NonNegativeInt.annotations({
   identifier: "Start",
@@ -194,6 +201,7 @@ export const Start = Schema.NonNegativeInt.annotations({
  * The fields a lead list can be sorted by.
  *
  * @since 0.1.0
+ * @category schemas
  */
 export const SortField = Schema.Literal(
   "id",
@@ -209,6 +217,7 @@ export const SortField = Schema.Literal(
 
 /**
  * @since 0.1.0
+ * @category schemas
  */
 export type SortField = typeof SortField.Type
 
@@ -229,6 +238,7 @@ const sortIssue = (sort: string): string | undefined => {
  * Sort order as Pipedrive takes it: `"field ASC, field DESC"`, fields from {@link SortField}.
  *
  * @since 0.1.0
+ * @category schemas
  */
 export const Sort = Schema.String.pipe(
   Schema.filter((sort) => sortIssue(sort) ?? true)
@@ -245,6 +255,7 @@ const toSecondsUtc = (timestamp: string): string => {
  * `YYYY-MM-DDTHH:MM:SSZ`, rounded down to the second, so no lead updated at that time is missed.
  *
  * @since 0.1.0
+ * @category schemas
  */
 export const UpdatedSince = Schema.transform(
   Schema.String,
@@ -279,6 +290,7 @@ export interface PageParams extends Schema.Schema.Type<typeof PageParams> {}
  * Query parameters of `getLeads` and `getArchivedLeads`.
  *
  * @since 0.1.0
+ * @category schemas
  */
 export const ListLeadsParams = Schema.Struct({
   ...query,
@@ -294,6 +306,7 @@ export const ListLeadsParams = Schema.Struct({
 
 /**
  * @since 0.1.0
+ * @category schemas
  */
 export interface ListLeadsParams extends Schema.Schema.Type<typeof ListLeadsParams> {}
 
@@ -308,6 +321,7 @@ const CommaList = <A extends string>(item: Schema.Schema<A>) =>
  * The fields a search looks in.
  *
  * @since 0.1.0
+ * @category schemas
  */
 export const SearchField = Schema.Literal("title", "notes", "custom_fields")
 
@@ -332,6 +346,7 @@ const termIssue = (params: { readonly term: string; readonly exact_match?: boole
  * Query parameters of `searchLeads`. `term` needs 2 characters, or 1 with `exact_match`.
  *
  * @since 0.1.0
+ * @category schemas
  */
 export const SearchLeadsParams = Schema.Struct({ ...query, ...searchFilters }).pipe(
   Schema.filter(termIssue),
@@ -340,6 +355,7 @@ export const SearchLeadsParams = Schema.Struct({ ...query, ...searchFilters }).p
 
 /**
  * @since 0.1.0
+ * @category schemas
  */
 export interface SearchLeadsParams extends Schema.Schema.Type<typeof SearchLeadsParams> {}
 

@@ -15,6 +15,7 @@ import { currentDeadline } from "./internal/deadline.js"
 
 /**
  * @since 0.1.0
+ * @category models
  */
 export interface Options {
   /** Retries after the first attempt (default 5). */
@@ -31,6 +32,7 @@ export interface Options {
 
 /**
  * @since 0.1.0
+ * @category constants
  */
 export const defaults = {
   times: 5,
@@ -51,6 +53,7 @@ export const defaults = {
  * - Anything else (4xx, invalid input, undecodable bodies): never.
  *
  * @since 0.1.0
+ * @category predicates
  */
 export const isRetryable = (error: PipedriveError, method: string, retryPost = false): boolean => {
   const replayable = method !== "POST" || retryPost
@@ -76,6 +79,7 @@ export const isRetryable = (error: PipedriveError, method: string, retryPost = f
  * said, else a uniformly random time between 0 and `min(maxDelay, baseDelay × 2^(retry-1))`.
  *
  * @since 0.1.0
+ * @category getters
  */
 export const delayFor = (
   error: PipedriveError,
@@ -98,6 +102,7 @@ export const delayFor = (
  * the first attempt on, waiting for a rate-limit slot included.
  *
  * @since 0.1.0
+ * @category combinators
  */
 export const retrying = (options: Options | undefined) => {
   const times = options?.times ?? defaults.times

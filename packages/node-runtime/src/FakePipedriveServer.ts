@@ -20,6 +20,7 @@ import type { AddressInfo } from "node:net"
  * The model's options, and the port on 127.0.0.1 (default 0: any free port).
  *
  * @since 0.1.0
+ * @category models
  */
 export interface Options extends PipedriveTest.Options {
   readonly port?: number | undefined
@@ -29,6 +30,7 @@ export interface Options extends PipedriveTest.Options {
  * The server could not start (the port is taken, say).
  *
  * @since 0.1.0
+ * @category errors
  */
 export class FakePipedriveServerError extends Schema.TaggedError<FakePipedriveServerError>()(
   "FakePipedriveServerError",
@@ -58,6 +60,7 @@ export interface Running {
 
 /**
  * @since 0.1.0
+ * @category services
  */
 export class FakePipedriveServer extends Context.Tag("@effect-pipedrive/node-runtime/FakePipedriveServer")<
   FakePipedriveServer,
@@ -84,6 +87,7 @@ const toModelRequest = (request: Http.IncomingMessage, body: Buffer): PipedriveT
  * cancelling delayed answers.
  *
  * @since 0.1.0
+ * @category constructors
  */
 export const make = (options: Options = {}): Effect.Effect<Running, FakePipedriveServerError, Scope.Scope> =>
   Effect.gen(function*() {
@@ -169,6 +173,7 @@ export const make = (options: Options = {}): Effect.Effect<Running, FakePipedriv
  * The server as a layer.
  *
  * @since 0.1.0
+ * @category layers
  */
 export const layer = (options: Options = {}): Layer.Layer<FakePipedriveServer, FakePipedriveServerError> =>
   Layer.scoped(FakePipedriveServer, make(options))

@@ -41,6 +41,7 @@ import * as RedisState from "./internal/redis/store.js"
 
 /**
  * @since 0.1.0
+ * @category models
  */
 export interface Options {
   /**
@@ -75,6 +76,7 @@ export interface Options {
  * The store, connected; closing the scope quits the connection.
  *
  * @since 0.1.0
+ * @category constructors
  */
 export const make = (
   options: Options
@@ -103,6 +105,7 @@ export const make = (
  * that builds a `PipedriveClient`) to share the limits through Redis.
  *
  * @since 0.1.0
+ * @category layers
  */
 export const layer = (
   options: Options
