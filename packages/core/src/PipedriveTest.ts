@@ -444,7 +444,7 @@ export const layer = (
     Layer.provide(transport)
   )
   const model = layerModel(serverLimits ? modelOptions : { ...modelOptions, limits: openWindows })
-  return Services.layer.pipe(Layer.provideMerge(pipedrive), Layer.provideMerge(model))
+  return Services.withClient(pipedrive).pipe(Layer.provideMerge(model))
 }
 
 /**
@@ -484,5 +484,5 @@ export const layerOAuth = (
     Layer.orDie,
     Layer.provide(transport)
   )
-  return Services.layer.pipe(Layer.provideMerge(pipedrive), Layer.provideMerge(layerModel(modelOptions)))
+  return Services.withClient(pipedrive).pipe(Layer.provideMerge(layerModel(modelOptions)))
 }

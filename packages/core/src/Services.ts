@@ -1,9 +1,13 @@
 /**
  * Every service of the client as one layer over a {@link PipedriveClient}: what the Node stack
- * and the in-memory Pipedrive provide by default.
+ * and the in-memory Pipedrive provide by default. Without Node — a browser, Deno, Bun, an edge
+ * function — {@link layerConfig} is the whole client over the `HttpClient` provided below it,
+ * such as `FetchHttpClient.layer`.
  *
  * @since 0.2.0
  */
+import type * as HttpClient from "@effect/platform/HttpClient"
+import type * as ConfigError from "effect/ConfigError"
 import * as Layer from "effect/Layer"
 import * as Conversions from "./Conversions.js"
 import * as LeadFields from "./LeadFields.js"
@@ -11,7 +15,7 @@ import * as LeadLabels from "./LeadLabels.js"
 import * as Leads from "./Leads.js"
 import * as LeadSearch from "./LeadSearch.js"
 import * as LeadSources from "./LeadSources.js"
-import type { PipedriveClient } from "./PipedriveClient.js"
+import * as PipedriveClient from "./PipedriveClient.js"
 
 /**
  * The services: `Leads`, `LeadLabels`, `LeadSources`, `LeadFields`, `LeadSearch`, `Conversions`.
@@ -34,7 +38,7 @@ export type Services =
  * @since 0.2.0
  * @category layers
  */
-export const layer: Layer.Layer<Services, never, PipedriveClient> = Layer.mergeAll(
+export const layer: Layer.Layer<Services, never, PipedriveClient.PipedriveClient> = Layer.mergeAll(
   Leads.layer,
   LeadLabels.layer,
   LeadSources.layer,
@@ -42,3 +46,48 @@ export const layer: Layer.Layer<Services, never, PipedriveClient> = Layer.mergeA
   LeadSearch.layer,
   Conversions.layer
 )
+
+/**
+ * Every service and the client they share, over the {@link PipedriveClient} a layer builds:
+ * how a client layer (`PipedriveClient.layer(options)`, `layerOAuth`, …) becomes the whole
+ * client.
+ *
+ * @example
+ * ```ts
+ * import { FetchHttpClient } from "@effect/platform"
+ * import { PipedriveClient, Services } from "@effect-pipedrive/core"
+ * import { Layer, Redacted } from "effect"
+ *
+ * const PipedriveLive = Services.withClient(
+ *   PipedriveClient.layer({ apiToken: Redacted.make("your API token"), companyDomain: "acme" })
+ * ).pipe(Layer.provide(FetchHttpClient.layer))
+ * ```
+ *
+ * @since 0.2.0
+ * @category layers
+ */
+export const withClient = <E, R>(
+  client: Layer.Layer<PipedriveClient.PipedriveClient, E, R>
+): Layer.Layer<Services | PipedriveClient.PipedriveClient, E, R> => layer.pipe(Layer.provideMerge(client))
+
+/**
+ * Every service and the client they share, configured from the environment (or any
+ * `ConfigProvider`, see `PipedriveClient.config`) with the other policies given here, over the
+ * `HttpClient` provided below: the core-only stack.
+ *
+ * @example
+ * ```ts
+ * import { FetchHttpClient } from "@effect/platform"
+ * import { Services } from "@effect-pipedrive/core"
+ * import { Layer } from "effect"
+ *
+ * const PipedriveLive = Services.layerConfig({ plan: "growth" }).pipe(Layer.provide(FetchHttpClient.layer))
+ * ```
+ *
+ * @since 0.2.0
+ * @category layers
+ */
+export const layerConfig = (
+  policies?: PipedriveClient.Policies
+): Layer.Layer<Services | PipedriveClient.PipedriveClient, ConfigError.ConfigError, HttpClient.HttpClient> =>
+  withClient(PipedriveClient.layerConfig(policies))

@@ -15,7 +15,7 @@ import * as Layer from "effect/Layer"
 import * as UndiciHttpClient from "./UndiciHttpClient.js"
 
 /**
- * What the layers provide.
+ * What the layers provide: every service, and the configured client they share.
  *
  * @since 0.1.0
  * @category models
@@ -51,7 +51,7 @@ const over = (
   transport: Transport | undefined,
   client: Layer.Layer<PipedriveClient.PipedriveClient, ConfigError.ConfigError, HttpClient.HttpClient>
 ): Layer.Layer<Services, ConfigError.ConfigError> =>
-  CoreServices.layer.pipe(Layer.provideMerge(client), Layer.provide(transports[transport ?? "undici"]()))
+  CoreServices.withClient(client).pipe(Layer.provide(transports[transport ?? "undici"]()))
 
 /**
  * Every service and `PipedriveClient` over undici, with the options given. Rate limits are counted
