@@ -27,6 +27,7 @@ import { CurrentOperation } from "./Operation.js"
 import { type PipedriveError, RequestTimeout, TokenStoreError } from "./Errors.js"
 import * as OAuth from "./OAuth.js"
 import * as responses from "./internal/responses.js"
+import * as metrics from "./internal/metrics.js"
 import { fromHttpClientError, fromStatus, pathOf, readBody } from "./internal/responses.js"
 import { clientSpan, withoutCredentials } from "./internal/tracing.js"
 import * as RateLimit from "./RateLimit.js"
@@ -325,7 +326,10 @@ const build = Effect.fnUntraced(function*(policies: Policies, credentials: Crede
   const send = (request: HttpClientRequest.HttpClientRequest) =>
     abortUnlessRead(Effect.flatMap(Effect.zip(execute(request), CurrentOperation), ([response, operation]) =>
       Effect.zipRight(
-        limiter.observe(response.headers, operation.window).pipe(Effect.catchAll(Effect.logWarning)),
+        limiter.observe(response.headers, operation.window).pipe(
+          Effect.zipRight(Effect.flatMap(limiter.info, metrics.recordBudget)),
+          Effect.catchAll(Effect.logWarning)
+        ),
         Effect.flatMap(readBody(response, maxResponseBytes), (text) =>
           response.status >= 200 && response.status < 300
             ? Effect.succeed(response)
@@ -348,8 +352,15 @@ const build = Effect.fnUntraced(function*(policies: Policies, credentials: Crede
       })
     ),
     HttpClient.transform((effect, request) =>
-      Effect.flatMap(CurrentOperation, (operation) =>
-        limiter.limit(operation, pathOf(request), effect).pipe(
+      Effect.flatMap(Effect.zip(CurrentOperation, Clock.currentTimeMillis), ([operation, queuedAt]) =>
+        limiter.limit(
+          operation,
+          pathOf(request),
+          Effect.zipRight(
+            Effect.flatMap(Clock.currentTimeMillis, (now) => metrics.recordWait(operation.name, queuedAt, now)),
+            metrics.countAttempt(operation.name, effect)
+          )
+        ).pipe(
           // A 429 holds the window for everyone; the limiter's own refusal (no status) sent nothing.
           Effect.tapErrorTag("RateLimited", (error) =>
             error.status === undefined

@@ -12,6 +12,7 @@ import * as Effect from "effect/Effect"
 import * as Random from "effect/Random"
 import { type PipedriveError, withAttempts } from "./Errors.js"
 import { currentDeadline } from "./internal/deadline.js"
+import { countRetry } from "./internal/metrics.js"
 
 /**
  * @since 0.1.0
@@ -136,6 +137,7 @@ export const retrying = (options: Options | undefined) => {
                   ? giveUp
                   : Effect.logDebug(`retrying ${request.operation} in ${delay} ms after ${error._tag}`).pipe(
                     Effect.annotateLogs({ attempt: n, error: error.message }),
+                    Effect.zipRight(countRetry(request.operation, error)),
                     Effect.zipRight(Effect.sleep(Duration.millis(delay))),
                     Effect.zipRight(run(n + 1))
                   )))

@@ -43,6 +43,12 @@ export * as LeadSearch from "./LeadSearch.js"
  */
 export * as LeadSources from "./LeadSources.js"
 /**
+ * The client's Effect `Metric`s: requests, retries, 429s, limiter waits, the daily budget.
+ *
+ * @since 0.2.0
+ */
+export * as Metrics from "./Metrics.js"
+/**
  * @since 0.1.0
  */
 export * as OAuth from "./OAuth.js"

@@ -1,0 +1,56 @@
+/**
+ * Recording the client's metrics (defined in `Metrics.ts`) from the policies pipeline.
+ */
+import * as Effect from "effect/Effect"
+import * as Metric from "effect/Metric"
+import type { PipedriveError } from "../Errors.js"
+import * as Metrics from "../Metrics.js"
+import type { RateLimitInfo } from "../RateLimit.js"
+
+/** What an attempt came to: the HTTP status when a response came, else the error's tag. */
+export const outcomeOf = (error: PipedriveError): string =>
+  "status" in error && error.status !== undefined ? String(error.status) : error._tag
+
+/** The window a 429 from Pipedrive was about, if the error is one. */
+const windowOf = (error: PipedriveError): string | undefined =>
+  error._tag === "RateLimited" && error.status !== undefined
+    ? error.scope
+    : error._tag === "DailyBudgetExhausted" && error.status !== undefined
+    ? "daily"
+    : undefined
+
+const countRequest = (operation: string, outcome: string) =>
+  Metric.increment(Metric.tagged(Metric.tagged(Metrics.requests, "operation", operation), "outcome", outcome))
+
+/** Counts an attempt that was sent, by its outcome, and a 429 by its window. */
+export const countAttempt = <A extends { readonly status: number }, R>(
+  operation: string,
+  attempt: Effect.Effect<A, PipedriveError, R>
+): Effect.Effect<A, PipedriveError, R> =>
+  Effect.tapBoth(attempt, {
+    onSuccess: (response) => countRequest(operation, String(response.status)),
+    onFailure: (error) => {
+      const window = windowOf(error)
+      return Effect.zipRight(
+        countRequest(operation, outcomeOf(error)),
+        window === undefined ? Effect.void : Metric.increment(Metric.tagged(Metrics.rateLimited, "window", window))
+      )
+    }
+  })
+
+/** Counts a retry of `operation` after `error`. */
+export const countRetry = (operation: string, error: PipedriveError): Effect.Effect<void> =>
+  Metric.increment(Metric.tagged(Metric.tagged(Metrics.retries, "operation", operation), "reason", outcomeOf(error)))
+
+/** Records how long `operation` waited for its limiter slot: from `queuedAt` (epoch ms) until `now`. */
+export const recordWait = (operation: string, queuedAt: number, now: number): Effect.Effect<void> =>
+  Metric.update(Metric.tagged(Metrics.limiterWait, "operation", operation), (now - queuedAt) / 1000)
+
+/** Sets the daily-budget gauges from the limiter's state, when it knows the budget. */
+export const recordBudget = (info: RateLimitInfo): Effect.Effect<void> =>
+  info.dailyLimit === undefined || info.dailyRemaining === undefined
+    ? Effect.void
+    : Effect.zipRight(
+      Metric.set(Metrics.dailyTokensRemaining, info.dailyRemaining),
+      Metric.set(Metrics.dailyTokensSpent, Math.max(0, info.dailyLimit - info.dailyRemaining))
+    )
