@@ -5,6 +5,7 @@
  * Pipedrive server (configured through the environment, as the README says), and every test
  * block runs under vitest. A block that stops compiling or working fails here.
  */
+import type { Errors } from "@effect-pipedrive/core"
 import { FakePipedriveServer } from "@effect-pipedrive/node-runtime"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
@@ -13,7 +14,7 @@ import * as Fs from "node:fs"
 import { createRequire } from "node:module"
 import * as Path from "node:path"
 import { examplesDir } from "./support/child.js"
-import { snippets, writeSnippets } from "./support/readme.js"
+import { snippets, workspace, writeSnippets } from "./support/readme.js"
 
 const require = createRequire(import.meta.url)
 
@@ -44,7 +45,41 @@ const snippetDir = Effect.acquireRelease(
   (dir) => Effect.sync(() => Fs.rmSync(dir, { recursive: true, force: true }))
 )
 
+/**
+ * Every tag of `PipedriveError`, checked by the compiler both ways: a tag added to the union
+ * (or removed from it) and not here fails the type check.
+ */
+const errorTags = {
+  InvalidInput: true,
+  BadRequest: true,
+  Unauthorized: true,
+  PaymentRequired: true,
+  Forbidden: true,
+  NotFound: true,
+  RateLimited: true,
+  DailyBudgetExhausted: true,
+  ServerError: true,
+  UnexpectedStatus: true,
+  TransportError: true,
+  RequestTimeout: true,
+  ResponseDecodeError: true,
+  UnsuccessfulResponse: true,
+  ResponseTooLarge: true,
+  RateLimitStoreError: true,
+  OAuthError: true,
+  TokenStoreError: true,
+  PaginationStalled: true
+} satisfies Record<Errors.PipedriveError["_tag"], true>
+
 describe("README", () => {
+  it("the error table lists every error of the union, and nothing else", () => {
+    const readme = Fs.readFileSync(Path.join(workspace, "README.md"), "utf8")
+    const section = readme.slice(readme.indexOf("\n## Errors\n"), readme.indexOf("\n## ", readme.indexOf("\n## Errors\n") + 1))
+    const listed = [...section.matchAll(/^\| `(\w+)` \|/gm)].map((match) => match[1])
+    expect([...listed].sort()).toEqual(Object.keys(errorTags).sort())
+  })
+
+
   it.live("every TypeScript block type-checks, and runs against the fake Pipedrive", () =>
     Effect.scoped(Effect.gen(function*() {
       const all = snippets()
