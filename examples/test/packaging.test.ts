@@ -13,6 +13,7 @@ import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
 import { fileURLToPath } from "node:url"
+import { snippets, writeSnippets } from "./support/readme.js"
 
 const workspace = fileURLToPath(new URL("../..", import.meta.url))
 
@@ -28,17 +29,19 @@ const readJson = (file: string): PackageJson => JSON.parse(Fs.readFileSync(file,
 
 /**
  * The environment for npm: none of the `npm_*` variables a running package manager sets,
- * which npm would read as its own configuration.
+ * which npm would read as its own configuration, and none of the caller's Pipedrive settings.
  */
 const cleanEnv = (): NodeJS.ProcessEnv =>
   Object.fromEntries(
-    Object.entries(process.env).filter(([key]) => !key.startsWith("npm_") || key === "npm_config_registry")
+    Object.entries(process.env).filter(([key]) =>
+      (!key.startsWith("npm_") || key === "npm_config_registry") && !key.startsWith("PIPEDRIVE_")
+    )
   )
 
 /** Runs a command to its end; fails with its output unless it exits 0. */
-const exec = (command: string, args: ReadonlyArray<string>, cwd: string) =>
+const exec = (command: string, args: ReadonlyArray<string>, cwd: string, env: NodeJS.ProcessEnv = cleanEnv()) =>
   Effect.async<string, Error>((resume) => {
-    const child = spawn(command, args, { cwd, env: cleanEnv(), stdio: ["ignore", "pipe", "pipe"] })
+    const child = spawn(command, args, { cwd, env, stdio: ["ignore", "pipe", "pipe"] })
     let output = ""
     child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()))
     child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()))
@@ -195,18 +198,19 @@ export const wrong = Effect.flatMap(Leads.Leads, (leads) => leads.getLead(42))
 `
 
 // A project that builds with the \`source\` condition for its own packages must still get dist/ from ours.
+// One compilation: typed.ts, and the README's programs (emitted to out/, then run with node).
 const tsconfig = {
   compilerOptions: {
     module: "nodenext",
     moduleResolution: "nodenext",
     target: "es2022",
     strict: true,
-    noEmit: true,
+    outDir: "out",
     skipLibCheck: false,
     customConditions: ["source"],
     types: ["node"]
   },
-  files: ["typed.ts"]
+  include: ["typed.ts", "readme/*.ts"]
 }
 
 describe("packaging", () => {
@@ -278,6 +282,9 @@ describe("packaging", () => {
       )
       Fs.writeFileSync(Path.join(project, "app.mjs"), app)
       Fs.writeFileSync(Path.join(project, "typed.ts"), typed)
+      const programs = snippets().filter((snippet) => snippet.kind === "program")
+      Fs.mkdirSync(Path.join(project, "readme"))
+      writeSnippets(Path.join(project, "readme"), programs)
       Fs.writeFileSync(Path.join(project, "tsconfig.json"), JSON.stringify(tsconfig, null, 2))
       const install = readmeInstall({
         "@effect-pipedrive/core": Path.join(packs, tarballs[0]!),
@@ -308,5 +315,13 @@ describe("packaging", () => {
       expect(response.status).toBe(200)
       const body = (yield* Effect.promise(() => response.json())) as { readonly data: ReadonlyArray<unknown> }
       expect(body.data).toHaveLength(1)
-    })), { timeout: 900_000 })
+
+      // The README's programs, compiled above against the shipped `.d.ts` with the user's strict
+      // settings, run with plain node against that server (its test blocks run in readme.test.ts).
+      for (const snippet of programs) {
+        const env = { ...cleanEnv(), PIPEDRIVE_API_TOKEN: server.token, PIPEDRIVE_BASE_URL: server.url }
+        const file = Path.join(project, "out/readme", snippet.file.replace(/\.ts$/, ".js"))
+        yield* exec(process.execPath, [file], project, env)
+      }
+    })), { timeout: 1_800_000 })
 })
