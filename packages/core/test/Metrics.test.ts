@@ -2,6 +2,7 @@ import { Leads, Metrics } from "@effect-pipedrive/core"
 import { PipedriveTest } from "@effect-pipedrive/core/testing"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Fiber, Metric, TestClock } from "effect"
+import * as Fs from "node:fs"
 
 const { Fault, Trigger } = PipedriveTest
 
@@ -109,4 +110,21 @@ describe("Metrics", () => {
       expect((yield* Metric.value(Metrics.dailyTokensSpent)).value).toBe(10)
       expect((yield* Metric.value(daily429)).count - before.count).toBe(1)
     }).pipe(Effect.provide(PipedriveTest.layer({ leads: 5, limits: { dailyTokens: 10 }, client: { rateLimit: false } }))))
+
+  it.effect("the README's metrics table lists every metric the module exports, and nothing else", () =>
+    Effect.gen(function*() {
+      // Reading a metric registers it: the registry then names exactly the module's metrics.
+      // A metric is a function (it applies to an effect) carrying the Metric type id.
+      const exported = Object.values(Metrics).filter((value: unknown) =>
+        (typeof value === "function" || typeof value === "object") && value !== null && Metric.MetricTypeId in value
+      )
+      yield* Effect.forEach(exported, (metric) => Metric.value(metric as Metric.Metric<unknown, unknown, unknown>))
+      const registered = new Set((yield* Metric.snapshot).map((pair) => pair.metricKey.name))
+      const names = [...registered].filter((name) => name.startsWith("pipedrive_")).sort()
+      const readme = Fs.readFileSync(new URL("../../../README.md", import.meta.url), "utf8")
+      const listed = [...readme.matchAll(/^\| `(pipedrive_\w+)` \|/gm)].map((match) => match[1]).sort()
+      expect(exported.length).toBeGreaterThan(0)
+      expect(names).toHaveLength(exported.length)
+      expect(listed).toEqual(names)
+    }))
 })
