@@ -80,6 +80,14 @@ describe("README", () => {
   })
 
 
+  it("every code block is ```ts (checked below), ```sh or plain text: TypeScript under another tag would go unchecked", () => {
+    const readme = Fs.readFileSync(Path.join(workspace, "README.md"), "utf8")
+    const blocks = [...readme.matchAll(/^```(\S*)\n([\s\S]*?)^```$/gm)]
+    expect(blocks.filter(([, tag]) => tag === "ts")).toHaveLength(snippets(readme).length)
+    expect(blocks.map(([, tag]) => tag).filter((tag) => !["ts", "sh", ""].includes(tag!))).toEqual([])
+    expect(blocks.filter(([, tag, code]) => tag === "" && /^(import|export|const) /m.test(code!))).toEqual([])
+  })
+
   it.live("every TypeScript block type-checks, and runs against the fake Pipedrive; every JSDoc @example type-checks", () =>
     Effect.scoped(Effect.gen(function*() {
       const all = snippets()
