@@ -53,6 +53,22 @@ const attemptsText = (self: { readonly attempts: number }) =>
 /**
  * The input was rejected before anything was sent.
  *
+ * @example
+ * ```ts
+ * import { Leads } from "@effect-pipedrive/core"
+ * import { PipedriveTest } from "@effect-pipedrive/core/testing"
+ * import { Effect } from "effect"
+ *
+ * // A limit over 500 is refused before any request is made.
+ * const issues = await Effect.flatMap(Leads.Leads, (leads) => leads.getLeads({ limit: 501 })).pipe(
+ *   Effect.flip,
+ *   Effect.map((error) => error._tag === "InvalidInput" ? error.issues : []),
+ *   Effect.provide(PipedriveTest.layer()),
+ *   Effect.runPromise
+ * )
+ * assert.ok(issues.length > 0)
+ * ```
+ *
  * @since 0.1.0
  * @category errors
  */
@@ -72,6 +88,20 @@ export class InvalidInput extends Schema.TaggedError<InvalidInput>()("InvalidInp
 /**
  * 400: Pipedrive rejected the request; `errorInfo` says why.
  *
+ * @example
+ * ```ts
+ * import { Errors, Leads } from "@effect-pipedrive/core"
+ * import { Effect } from "effect"
+ *
+ * const create = (title: string, organizationId: number) =>
+ *   Effect.flatMap(Leads.Leads, (leads) => leads.addLead({ title, organization_id: organizationId })).pipe(
+ *     Effect.catchTag("BadRequest", (error) => Effect.logWarning(`Pipedrive refused the lead: ${error.errorInfo}`))
+ *   )
+ *
+ * const error = new Errors.BadRequest({ method: "POST", path: "/v1/leads", status: 400, error: "Bad request" })
+ * assert.strictEqual(error.message, "POST /v1/leads: HTTP 400 — Bad request")
+ * ```
+ *
  * @since 0.1.0
  * @category errors
  */
@@ -85,6 +115,17 @@ export class BadRequest extends Schema.TaggedError<BadRequest>()("BadRequest", f
 
 /**
  * 401: the API or OAuth token is missing, wrong or expired.
+ *
+ * @example
+ * ```ts
+ * import { Errors, Leads } from "@effect-pipedrive/core"
+ * import { Effect } from "effect"
+ *
+ * // A wrong or revoked token: retrying will not help, so stop and say so.
+ * const program = Effect.flatMap(Leads.Leads, (leads) => leads.getLeads()).pipe(
+ *   Effect.catchTag("Unauthorized", (error) => Effect.dieMessage(error.message))
+ * )
+ * ```
  *
  * @since 0.1.0
  * @category errors
@@ -100,6 +141,16 @@ export class Unauthorized extends Schema.TaggedError<Unauthorized>()("Unauthoriz
 /**
  * 402: the company account is not open (trial over or unpaid).
  *
+ * @example
+ * ```ts
+ * import { Errors, Leads } from "@effect-pipedrive/core"
+ * import { Effect } from "effect"
+ *
+ * const program = Effect.flatMap(Leads.Leads, (leads) => leads.getLeads()).pipe(
+ *   Effect.catchTag("PaymentRequired", () => Effect.logError("the Pipedrive subscription has lapsed"))
+ * )
+ * ```
+ *
  * @since 0.1.0
  * @category errors
  */
@@ -114,6 +165,19 @@ export class PaymentRequired extends Schema.TaggedError<PaymentRequired>()("Paym
 /**
  * 403: not allowed (permissions, OAuth scope, plan), or — `blocked: true` — an HTML page from
  * Pipedrive's edge after a client kept sending through 429s.
+ *
+ * @example
+ * ```ts
+ * import { Errors, Leads } from "@effect-pipedrive/core"
+ * import { Effect } from "effect"
+ *
+ * const program = Effect.flatMap(Leads.Leads, (leads) => leads.getLead("4b7c5e4c-2a61-11ef-9e8f-5d6a1f2b3c4d")).pipe(
+ *   Effect.catchTag("Forbidden", (error) =>
+ *     error.blocked
+ *       ? Effect.logError("blocked by Pipedrive's edge: slow down")
+ *       : Effect.logWarning(`not allowed: ${error.errorInfo}`))
+ * )
+ * ```
  *
  * @since 0.1.0
  * @category errors
@@ -137,6 +201,25 @@ export class Forbidden extends Schema.TaggedError<Forbidden>()("Forbidden", {
 /**
  * 404: no such lead.
  *
+ * @example
+ * ```ts
+ * import { Leads } from "@effect-pipedrive/core"
+ * import { PipedriveTest } from "@effect-pipedrive/core/testing"
+ * import { Effect, Option } from "effect"
+ *
+ * const findLead = (id: string) =>
+ *   Effect.flatMap(Leads.Leads, (leads) => leads.getLead(id)).pipe(
+ *     Effect.map(Option.some),
+ *     Effect.catchTag("NotFound", () => Effect.succeedNone)
+ *   )
+ *
+ * const found = await findLead("00000000-0000-0000-0000-000000000000").pipe(
+ *   Effect.provide(PipedriveTest.layer({ leads: 1 })),
+ *   Effect.runPromise
+ * )
+ * assert.ok(Option.isNone(found))
+ * ```
+ *
  * @since 0.1.0
  * @category errors
  */
@@ -152,6 +235,18 @@ export class NotFound extends Schema.TaggedError<NotFound>()("NotFound", fromSer
  * 429 from the burst window (or the separate search window): retryable after `retryAfterMillis`.
  * `status` is absent when the client's own limiter refused to send because the request could
  * not get a slot before the retry deadline; `retryAfterMillis` then says the earliest it could.
+ *
+ * @example
+ * ```ts
+ * import { Errors, Leads } from "@effect-pipedrive/core"
+ * import { Effect } from "effect"
+ *
+ * // Retries already waited as Pipedrive asked; what reaches here outlasted them.
+ * const program = Effect.flatMap(Leads.Leads, (leads) => leads.getLeads()).pipe(
+ *   Effect.catchTag("RateLimited", (error) =>
+ *     Effect.logWarning(`rate limited (${error.scope}), retry after ${error.retryAfterMillis ?? "?"} ms`))
+ * )
+ * ```
  *
  * @since 0.1.0
  * @category errors
@@ -178,6 +273,17 @@ export class RateLimited extends Schema.TaggedError<RateLimited>()("RateLimited"
  * The company's daily token budget is spent: every request fails until it resets, so this is
  * never retried. `status` is absent when the client refused to send, knowing the budget spent.
  *
+ * @example
+ * ```ts
+ * import { Errors, Leads } from "@effect-pipedrive/core"
+ * import { Effect } from "effect"
+ *
+ * const program = Effect.flatMap(Leads.Leads, (leads) => leads.getLeads()).pipe(
+ *   Effect.catchTag("DailyBudgetExhausted", (error) =>
+ *     Effect.logWarning(`out of API tokens until ${error.resetsAt?.toISOString() ?? "midnight"}`))
+ * )
+ * ```
+ *
  * @since 0.1.0
  * @category errors
  */
@@ -203,6 +309,17 @@ export class DailyBudgetExhausted extends Schema.TaggedError<DailyBudgetExhauste
 /**
  * 5xx: trouble at Pipedrive (503 during maintenance).
  *
+ * @example
+ * ```ts
+ * import { Errors, Leads } from "@effect-pipedrive/core"
+ * import { Effect } from "effect"
+ *
+ * // Retried with backoff by the client; what reaches here outlasted the retries.
+ * const program = Effect.flatMap(Leads.Leads, (leads) => leads.getLeads()).pipe(
+ *   Effect.catchTag("ServerError", (error) => Effect.logError(`Pipedrive failed after ${error.attempts} attempts`))
+ * )
+ * ```
+ *
  * @since 0.1.0
  * @category errors
  */
@@ -221,6 +338,16 @@ export class ServerError extends Schema.TaggedError<ServerError>()("ServerError"
 /**
  * Any other non-2xx status (405, 410, 415, 422, …).
  *
+ * @example
+ * ```ts
+ * import { Errors, Leads } from "@effect-pipedrive/core"
+ * import { Effect } from "effect"
+ *
+ * const program = Effect.flatMap(Leads.Leads, (leads) => leads.getLeads()).pipe(
+ *   Effect.catchTag("UnexpectedStatus", (error) => Effect.logError(`HTTP ${error.status}: ${error.message}`))
+ * )
+ * ```
+ *
  * @since 0.1.0
  * @category errors
  */
@@ -238,6 +365,17 @@ export class UnexpectedStatus extends Schema.TaggedError<UnexpectedStatus>()("Un
  * explanation. A tag of its own, not `BadRequest`: nothing says the input was at fault, and a
  * handler written for 400s should not have to tell the two apart by status. Not retried.
  *
+ * @example
+ * ```ts
+ * import { Errors, Leads } from "@effect-pipedrive/core"
+ * import { Effect } from "effect"
+ *
+ * const program = Effect.flatMap(Leads.Leads, (leads) => leads.getLeads()).pipe(
+ *   Effect.catchTag("UnsuccessfulResponse", (error) =>
+ *     Effect.logError(`Pipedrive said no: ${error.error}; quote ${error.correlationId} to their support`))
+ * )
+ * ```
+ *
  * @since 0.2.0
  * @category errors
  */
@@ -252,6 +390,18 @@ export class UnsuccessfulResponse extends Schema.TaggedError<UnsuccessfulRespons
 /**
  * The connection failed. `requestSent` says whether the request may have reached Pipedrive:
  * when it may have, a POST is not retried (it could have created the lead).
+ *
+ * @example
+ * ```ts
+ * import { Errors, Leads } from "@effect-pipedrive/core"
+ * import { Effect } from "effect"
+ *
+ * const program = Effect.flatMap(Leads.Leads, (leads) => leads.addLead({ title: "ACME", organization_id: 42 })).pipe(
+ *   // The lead may exist when the request was sent: look before creating it again.
+ *   Effect.catchTag("TransportError", (error) =>
+ *     error.requestSent ? Effect.logWarning("check whether the lead was created") : Effect.fail(error))
+ * )
+ * ```
  *
  * @since 0.1.0
  * @category errors
@@ -274,6 +424,16 @@ export class TransportError extends Schema.TaggedError<TransportError>()("Transp
 /**
  * An attempt took longer than the configured timeout.
  *
+ * @example
+ * ```ts
+ * import { Errors, Leads } from "@effect-pipedrive/core"
+ * import { Effect } from "effect"
+ *
+ * const program = Effect.flatMap(Leads.Leads, (leads) => leads.getLeads()).pipe(
+ *   Effect.catchTag("RequestTimeout", (error) => Effect.logWarning(`no answer within ${error.timeoutMillis} ms`))
+ * )
+ * ```
+ *
  * @since 0.1.0
  * @category errors
  */
@@ -290,6 +450,16 @@ export class RequestTimeout extends Schema.TaggedError<RequestTimeout>()("Reques
 
 /**
  * A 2xx response whose body is not what the contract says: `at` is the path into the JSON.
+ *
+ * @example
+ * ```ts
+ * import { Errors, Leads } from "@effect-pipedrive/core"
+ * import { Effect } from "effect"
+ *
+ * const program = Effect.flatMap(Leads.Leads, (leads) => leads.getLeads()).pipe(
+ *   Effect.catchTag("ResponseDecodeError", (error) => Effect.logError(`unexpected body at ${error.at}: ${error.detail}`))
+ * )
+ * ```
  *
  * @since 0.1.0
  * @category errors
@@ -313,6 +483,17 @@ export class ResponseDecodeError extends Schema.TaggedError<ResponseDecodeError>
  * closed as soon as that was known (at once when `Content-Length` said so, else when the bytes
  * read passed the cap), without reading the rest. Never retried: the same request would bring
  * the same body back.
+ *
+ * @example
+ * ```ts
+ * import { Errors, Leads } from "@effect-pipedrive/core"
+ * import { Effect } from "effect"
+ *
+ * const program = Effect.flatMap(Leads.Leads, (leads) => leads.getLeads({ limit: 500 })).pipe(
+ *   Effect.catchTag("ResponseTooLarge", (error) =>
+ *     Effect.logError(`a page was over ${error.maxBytes} bytes: ask for fewer leads per page`))
+ * )
+ * ```
  *
  * @since 0.1.0
  * @category errors
@@ -345,6 +526,17 @@ export class ResponseTooLarge extends Schema.TaggedError<ResponseTooLarge>()("Re
  * fleet over Pipedrive's limit. A store can instead be configured to fall back to limits
  * counted in this process.
  *
+ * @example
+ * ```ts
+ * import { Errors, Leads } from "@effect-pipedrive/core"
+ * import { Effect } from "effect"
+ *
+ * // The shared limiter (Redis, say) is down: nothing was sent.
+ * const program = Effect.flatMap(Leads.Leads, (leads) => leads.getLeads()).pipe(
+ *   Effect.catchTag("RateLimitStoreError", (error) => Effect.logError(`rate-limit store: ${error.reason}`))
+ * )
+ * ```
+ *
  * @since 0.1.0
  * @category errors
  */
@@ -369,6 +561,19 @@ export class RateLimitStoreError extends Schema.TaggedError<RateLimitStoreError>
  * Pipedrive's OAuth server refused a grant or failed: the code exchange, a refresh or a
  * revocation. `error` is the OAuth error code (`invalid_grant`, `invalid_client`, …) when it
  * sent one. A refused refresh is never retried: the message says what to do instead.
+ *
+ * @example
+ * ```ts
+ * import { Errors, Leads } from "@effect-pipedrive/core"
+ * import { Effect } from "effect"
+ *
+ * const program = Effect.flatMap(Leads.Leads, (leads) => leads.getLeads()).pipe(
+ *   Effect.catchTag("OAuthError", (error) =>
+ *     error.reauthorize
+ *       ? Effect.logError("the user must authorize the app again")
+ *       : Effect.fail(error))
+ * )
+ * ```
  *
  * @since 0.1.0
  * @category errors
@@ -408,6 +613,16 @@ export class OAuthError extends Schema.TaggedError<OAuthError>()("OAuthError", {
  * The OAuth token store (Redis, a database, …) could not be read or written, or its refresh
  * lock could not be had in time, so the request was not sent.
  *
+ * @example
+ * ```ts
+ * import { Errors, Leads } from "@effect-pipedrive/core"
+ * import { Effect } from "effect"
+ *
+ * const program = Effect.flatMap(Leads.Leads, (leads) => leads.getLeads()).pipe(
+ *   Effect.catchTag("TokenStoreError", (error) => Effect.logError(`token store (${error.operation}): ${error.reason}`))
+ * )
+ * ```
+ *
  * @since 0.1.0
  * @category errors
  */
@@ -436,6 +651,20 @@ export class TokenStoreError extends Schema.TaggedError<TokenStoreError>()("Toke
  * empty pages claiming more came in a row than a walk follows (see `Pagination.maxEmptyPages`).
  * The items of the pages before it (and of this page) were emitted; nothing past it is fetched.
  * Never retried: asking again gets the same answer.
+ *
+ * @example
+ * ```ts
+ * import { Leads } from "@effect-pipedrive/core"
+ * import { Effect, Stream } from "effect"
+ *
+ * // The leads before the stall were emitted; the walk then fails with the page it stopped at.
+ * const program = Effect.flatMap(Leads.Leads, (leads) =>
+ *   leads.streamLeads().pipe(
+ *     Stream.catchTag("PaginationStalled", (error) =>
+ *       Stream.fromEffect(Effect.logWarning(`stopped at start ${error.start}`)).pipe(Stream.drain)),
+ *     Stream.runCount
+ *   ))
+ * ```
  *
  * @since 0.1.0
  * @category errors
