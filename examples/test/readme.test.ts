@@ -14,7 +14,7 @@ import * as Fs from "node:fs"
 import { createRequire } from "node:module"
 import * as Path from "node:path"
 import { examplesDir } from "./support/child.js"
-import { jsdocExamples, snippets, workspace, writeSnippets } from "./support/readme.js"
+import { snippets, workspace, writeSnippets } from "./support/readme.js"
 
 const require = createRequire(import.meta.url)
 
@@ -88,16 +88,14 @@ describe("README", () => {
     expect(blocks.filter(([, tag, code]) => tag === "" && /^(import|export|const) /m.test(code!))).toEqual([])
   })
 
-  it.live("every TypeScript block type-checks, and runs against the fake Pipedrive; every JSDoc @example type-checks", () =>
+  it.live("every TypeScript block type-checks, and runs against the fake Pipedrive", () =>
     Effect.scoped(Effect.gen(function*() {
       const all = snippets()
       expect(all.filter((snippet) => snippet.kind === "program").length).toBeGreaterThanOrEqual(3)
       expect(all.filter((snippet) => snippet.kind === "test").length).toBeGreaterThanOrEqual(2)
 
-      const examples = jsdocExamples()
-      expect(examples.length).toBeGreaterThanOrEqual(3)
       const dir = yield* snippetDir
-      writeSnippets(dir, [...all, ...examples])
+      writeSnippets(dir, all)
       // The project's settings, except that a snippet may declare what it does not use.
       Fs.writeFileSync(
         Path.join(dir, "tsconfig.json"),

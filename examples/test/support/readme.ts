@@ -10,11 +10,10 @@ import { fileURLToPath } from "node:url"
 export const workspace = fileURLToPath(new URL("../../..", import.meta.url))
 
 export interface Snippet {
-  /** `readme-<n>.ts`, `readme-<n>.test.ts`, or `example-<module>-<n>.ts` for a JSDoc `@example`. */
+  /** `readme-<n>.ts` or `readme-<n>.test.ts`, numbered in the README's order. */
   readonly file: string
-  /** A README program or test; an `example` is type-checked only. */
-  readonly kind: "program" | "test" | "example"
-  /** Where the block starts (1-based line), for failure messages. */
+  readonly kind: "program" | "test"
+  /** The line of the README the block starts on (1-based), for failure messages. */
   readonly line: number
   readonly code: string
 }
@@ -33,28 +32,9 @@ export const snippets = (readme: string = Fs.readFileSync(Path.join(workspace, "
     }
   })
 
-/** The ```ts blocks of every `@example` in the packages' sources, as files to type-check. */
-export const jsdocExamples = (): Array<Snippet> =>
-  ["core", "node-runtime"].flatMap((pkg) => {
-    const src = Path.join(workspace, "packages", pkg, "src")
-    return Fs.readdirSync(src, { recursive: true, encoding: "utf8" })
-      .filter((file) => file.endsWith(".ts") && !file.startsWith("internal"))
-      .flatMap((file) => {
-        const text = Fs.readFileSync(Path.join(src, file), "utf8")
-        const blocks = [...text.matchAll(/@example\s*\n\s*\*\s*```ts\n([\s\S]*?)\n\s*\*\s*```/g)]
-        return blocks.map((match, index): Snippet => ({
-          file: `example-${pkg}-${file.replace(/\W+/g, "-")}-${index + 1}.ts`,
-          kind: "example",
-          line: text.slice(0, match.index).split("\n").length,
-          code: match[1]!.split("\n").map((line) => line.replace(/^\s*\* ?/, "")).join("\n") + "\n"
-        }))
-      })
-  })
-
-/** Writes the snippets into `dir`, each with a comment pointing back at where it came from. */
+/** Writes the snippets into `dir`, each with a comment pointing back at its README line. */
 export const writeSnippets = (dir: string, all: ReadonlyArray<Snippet>): void => {
   for (const snippet of all) {
-    const from = snippet.kind === "example" ? snippet.file : "README.md"
-    Fs.writeFileSync(Path.join(dir, snippet.file), `// ${from} line ${snippet.line}\n${snippet.code}`)
+    Fs.writeFileSync(Path.join(dir, snippet.file), `// README.md line ${snippet.line}\n${snippet.code}`)
   }
 }
