@@ -423,6 +423,14 @@ export const make = Effect.map(PipedriveClient, ({ httpClient }) => {
 /**
  * `Conversions` over the {@link PipedriveClient} in context.
  *
+ * @example
+ * ```ts
+ * import { Conversions, PipedriveClient } from "@effect-pipedrive/core"
+ * import { Layer } from "effect"
+ *
+ * const ConversionsLive = Conversions.layer.pipe(Layer.provide(PipedriveClient.layerConfig()))
+ * ```
+ *
  * @since 0.2.0
  * @category layers
  */

@@ -239,6 +239,15 @@ export const make = Effect.map(PipedriveClient, ({ httpClient, rateLimitInfo }) 
 /**
  * `LeadFields` over the {@link PipedriveClient} in context.
  *
+ * @example
+ * ```ts
+ * import { LeadFields, PipedriveClient } from "@effect-pipedrive/core"
+ * import { Layer } from "effect"
+ *
+ * // Reads the client's configuration from PIPEDRIVE_* variables; the HttpClient comes last.
+ * const LeadFieldsLive = LeadFields.layer.pipe(Layer.provide(PipedriveClient.layerConfig({ plan: "growth" })))
+ * ```
+ *
  * @since 0.2.0
  * @category layers
  */

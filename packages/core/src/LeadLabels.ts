@@ -230,6 +230,17 @@ export const make = Effect.map(PipedriveClient, ({ httpClient }) => {
 /**
  * `LeadLabels` over the {@link PipedriveClient} in context.
  *
+ * @example
+ * ```ts
+ * import { LeadLabels, Leads, PipedriveClient } from "@effect-pipedrive/core"
+ * import { Layer } from "effect"
+ *
+ * // Labels and leads over one client (one rate limiter for both).
+ * const LabelsAndLeads = Layer.merge(LeadLabels.layer, Leads.layer).pipe(
+ *   Layer.provide(PipedriveClient.layerConfig())
+ * )
+ * ```
+ *
  * @since 0.2.0
  * @category layers
  */

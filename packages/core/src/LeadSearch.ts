@@ -102,6 +102,15 @@ export const make = Effect.map(PipedriveClient, ({ httpClient }) => {
 /**
  * `LeadSearch` over the {@link PipedriveClient} in context.
  *
+ * @example
+ * ```ts
+ * import { LeadSearch, PipedriveClient } from "@effect-pipedrive/core"
+ * import { Layer } from "effect"
+ *
+ * // The v2 search over a client whose searches never wait longer than 10 s an attempt.
+ * const LeadSearchLive = LeadSearch.layer.pipe(Layer.provide(PipedriveClient.layerConfig({ timeout: "10 seconds" })))
+ * ```
+ *
  * @since 0.2.0
  * @category layers
  */

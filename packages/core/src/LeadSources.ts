@@ -53,6 +53,20 @@ export interface Service extends Endpoint.Operations<typeof endpoints> {}
 /**
  * Where leads come from.
  *
+ * @example
+ * ```ts
+ * import { LeadSources } from "@effect-pipedrive/core"
+ * import { PipedriveTest } from "@effect-pipedrive/core/testing"
+ * import { Effect } from "effect"
+ *
+ * const names = await Effect.flatMap(LeadSources.LeadSources, (sources) => sources.getLeadSources()).pipe(
+ *   Effect.map((sources) => sources.map((source) => source.name)),
+ *   Effect.provide(PipedriveTest.layer()),
+ *   Effect.runPromise
+ * )
+ * assert.ok(names.length > 0)
+ * ```
+ *
  * @since 0.2.0
  * @category services
  */
@@ -71,6 +85,16 @@ export const make = Effect.map(
 
 /**
  * `LeadSources` over the {@link PipedriveClient} in context.
+ *
+ * @example
+ * ```ts
+ * import { LeadSources, PipedriveClient } from "@effect-pipedrive/core"
+ * import { Layer } from "effect"
+ *
+ * // Lead sources alone, over the client the program already has.
+ * const LeadSourcesLive: Layer.Layer<LeadSources.LeadSources, never, PipedriveClient.PipedriveClient> =
+ *   LeadSources.layer
+ * ```
  *
  * @since 0.2.0
  * @category layers

@@ -217,6 +217,19 @@ export const make = Effect.map(PipedriveClient, ({ httpClient, rateLimitInfo }) 
 /**
  * `Leads` over the {@link PipedriveClient} in context.
  *
+ * @example
+ * ```ts
+ * import { FetchHttpClient } from "@effect/platform"
+ * import { Leads, PipedriveClient } from "@effect-pipedrive/core"
+ * import { Layer, Redacted } from "effect"
+ *
+ * // Leads alone, over fetch (browsers, Deno, Bun, edge runtimes).
+ * const LeadsLive = Leads.layer.pipe(
+ *   Layer.provide(PipedriveClient.layer({ companyDomain: "acme", apiToken: Redacted.make("my-api-token") })),
+ *   Layer.provide(FetchHttpClient.layer)
+ * )
+ * ```
+ *
  * @since 0.1.0
  * @category layers
  */

@@ -35,6 +35,17 @@ export type Services =
  * Every service over the {@link PipedriveClient} in context; they share its policies (one rate
  * limiter, one retry policy, one daily budget).
  *
+ * @example
+ * ```ts
+ * import { Leads, Services } from "@effect-pipedrive/core"
+ * import { Effect } from "effect"
+ *
+ * // Still needs a PipedriveClient: `withClient` and `layerConfig` provide one.
+ * const program = Effect.flatMap(Leads.Leads, (leads) => leads.getLeads({ limit: 10 })).pipe(
+ *   Effect.provide(Services.layer)
+ * )
+ * ```
+ *
  * @since 0.2.0
  * @category layers
  */

@@ -308,6 +308,22 @@ export const make = <const F extends CustomFields.Fields>(
  * The typed view as a layer, under a tag of the program's own:
  * `class MyLeads extends Context.Tag("MyLeads")<MyLeads, TypedLeads.Service<typeof MyFields>>() {}`.
  *
+ * @example
+ * ```ts
+ * import { CustomFields, Services, TypedLeads } from "@effect-pipedrive/core"
+ * import { Context, Effect } from "effect"
+ *
+ * const MyFields = CustomFields.define({ budget: CustomFields.monetary("Budget") })
+ *
+ * class MyLeads extends Context.Tag("MyLeads")<MyLeads, TypedLeads.Service<typeof MyFields>>() {}
+ *
+ * // Needs Leads, LeadFields and LeadLabels: Services.layer provides them.
+ * const MyLeadsLive = TypedLeads.layer(MyLeads, MyFields)
+ *
+ * const budgetOf = (id: string) =>
+ *   Effect.flatMap(MyLeads, (leads) => leads.getLead(id)).pipe(Effect.map((lead) => lead.fields.budget))
+ * ```
+ *
  * @since 0.2.0
  * @category layers
  */
