@@ -138,6 +138,17 @@ const describeJob = (self: { readonly direction: Direction; readonly source: str
 /**
  * The conversion ended `failed`: Pipedrive could not convert.
  *
+ * @example
+ * ```ts
+ * import { Conversions } from "@effect-pipedrive/core"
+ * import { Effect } from "effect"
+ *
+ * const convert = (leadId: string) =>
+ *   Effect.flatMap(Conversions.Conversions, (conversions) => conversions.convertLeadToDealAndWait(leadId)).pipe(
+ *     Effect.catchTag("ConversionFailed", (error) => Effect.logError(`conversion ${error.conversionId} failed`))
+ *   )
+ * ```
+ *
  * @since 0.2.0
  * @category errors
  */
@@ -149,6 +160,17 @@ export class ConversionFailed extends Schema.TaggedError<ConversionFailed>()("Co
 
 /**
  * The conversion ended `rejected`: Pipedrive refused it (the entity cannot be converted).
+ *
+ * @example
+ * ```ts
+ * import { Conversions } from "@effect-pipedrive/core"
+ * import { Effect } from "effect"
+ *
+ * const convert = (leadId: string) =>
+ *   Effect.flatMap(Conversions.Conversions, (conversions) => conversions.convertLeadToDealAndWait(leadId)).pipe(
+ *     Effect.catchTag("ConversionRejected", () => Effect.logWarning(`lead ${leadId} cannot be converted`))
+ *   )
+ * ```
  *
  * @since 0.2.0
  * @category errors
@@ -163,6 +185,17 @@ export class ConversionRejected extends Schema.TaggedError<ConversionRejected>()
  * The status endpoint does not know the conversion: a wrong id, or status data that expired
  * (Pipedrive keeps it a few days).
  *
+ * @example
+ * ```ts
+ * import { Conversions } from "@effect-pipedrive/core"
+ * import { Effect } from "effect"
+ *
+ * const convert = (leadId: string) =>
+ *   Effect.flatMap(Conversions.Conversions, (conversions) => conversions.convertLeadToDealAndWait(leadId)).pipe(
+ *     Effect.catchTag("ConversionNotFound", (error) => Effect.logError(`no status for ${error.conversionId}`))
+ *   )
+ * ```
+ *
  * @since 0.2.0
  * @category errors
  */
@@ -175,6 +208,18 @@ export class ConversionNotFound extends Schema.TaggedError<ConversionNotFound>()
 /**
  * The wait's schedule ended while the conversion was still pending; it may still finish, and
  * its status can be read again later with the same id.
+ *
+ * @example
+ * ```ts
+ * import { Conversions } from "@effect-pipedrive/core"
+ * import { Effect } from "effect"
+ *
+ * // Still running when the wait gave up: keep the id and look again later.
+ * const convert = (leadId: string) =>
+ *   Effect.flatMap(Conversions.Conversions, (conversions) => conversions.convertLeadToDealAndWait(leadId)).pipe(
+ *     Effect.catchTag("ConversionPending", (error) => Effect.succeed({ pending: error.conversionId }))
+ *   )
+ * ```
  *
  * @since 0.2.0
  * @category errors

@@ -117,6 +117,15 @@ export type Options = Auth & Location & Policies
  * operation's API version (`/leads/…`; a request sent outside an operation goes to v1) and
  * whose errors are already typed, plus the rate-limit state.
  *
+ * @example
+ * ```ts
+ * import { PipedriveClient } from "@effect-pipedrive/core"
+ * import { Effect } from "effect"
+ *
+ * // The rate-limit state the client last saw, for a dashboard or a log line.
+ * const budget = Effect.flatMap(PipedriveClient.PipedriveClient, (client) => client.rateLimitInfo)
+ * ```
+ *
  * @since 0.1.0
  * @category services
  */
@@ -439,6 +448,20 @@ const endingWithScope = (client: PipedriveClient["Type"]): Effect.Effect<Pipedri
  * The client as a layer, over the `HttpClient` in context. Releasing the layer interrupts the
  * calls still in flight.
  *
+ * @example
+ * ```ts
+ * import { FetchHttpClient } from "@effect/platform"
+ * import { PipedriveClient } from "@effect-pipedrive/core"
+ * import { Layer, Redacted } from "effect"
+ *
+ * const ClientLive = PipedriveClient.layer({
+ *   companyDomain: "acme",
+ *   apiToken: Redacted.make("my-api-token"),
+ *   plan: "growth",
+ *   timeout: "20 seconds"
+ * }).pipe(Layer.provide(FetchHttpClient.layer))
+ * ```
+ *
  * @since 0.1.0
  * @category layers
  */
@@ -500,6 +523,16 @@ export const config: Config.Config<Auth & Location & { readonly plan?: RateLimit
 
 /**
  * The client configured from {@link config}, with any other policies given here.
+ *
+ * @example
+ * ```ts
+ * import { FetchHttpClient } from "@effect/platform"
+ * import { PipedriveClient } from "@effect-pipedrive/core"
+ * import { Layer } from "effect"
+ *
+ * // PIPEDRIVE_API_TOKEN (or PIPEDRIVE_OAUTH_TOKEN) and PIPEDRIVE_COMPANY_DOMAIN (or PIPEDRIVE_BASE_URL).
+ * const ClientLive = PipedriveClient.layerConfig({ retry: false }).pipe(Layer.provide(FetchHttpClient.layer))
+ * ```
  *
  * @since 0.1.0
  * @category layers
@@ -604,6 +637,18 @@ export const makeOAuth = Effect.fnUntraced(function*(options: OAuthOptions) {
 /**
  * {@link makeOAuth} as a layer.
  *
+ * @example
+ * ```ts
+ * import { FetchHttpClient } from "@effect/platform"
+ * import { PipedriveClient, TokenStore } from "@effect-pipedrive/core"
+ * import { Layer, Redacted } from "effect"
+ *
+ * const ClientLive = PipedriveClient.layerOAuth({
+ *   app: { clientId: "my-client-id", clientSecret: Redacted.make("my-client-secret") },
+ *   refreshToken: Redacted.make("the installation's refresh token")
+ * }).pipe(Layer.provide(TokenStore.layerMemory()), Layer.provide(FetchHttpClient.layer))
+ * ```
+ *
  * @since 0.2.0
  * @category layers
  */
@@ -616,6 +661,18 @@ export const layerOAuth = (
  * {@link makeOAuth} configured from the environment (`OAuth.config`: `PIPEDRIVE_CLIENT_ID`,
  * `PIPEDRIVE_CLIENT_SECRET`, `PIPEDRIVE_REFRESH_TOKEN`), with the policies given here; a
  * missing variable fails the layer with a `ConfigError` naming it.
+ *
+ * @example
+ * ```ts
+ * import { FetchHttpClient } from "@effect/platform"
+ * import { PipedriveClient } from "@effect-pipedrive/core"
+ * import { Layer } from "effect"
+ *
+ * // PIPEDRIVE_CLIENT_ID, PIPEDRIVE_CLIENT_SECRET and PIPEDRIVE_REFRESH_TOKEN; refresh 5 minutes early.
+ * const ClientLive = PipedriveClient.layerOAuthConfig({ refreshSkew: "5 minutes" }).pipe(
+ *   Layer.provide(FetchHttpClient.layer)
+ * )
+ * ```
  *
  * @since 0.2.0
  * @category layers

@@ -292,6 +292,22 @@ export interface Service {
 /**
  * The model as a service.
  *
+ * @example
+ * ```ts
+ * import { Leads } from "@effect-pipedrive/core"
+ * import { PipedriveTest } from "@effect-pipedrive/core/testing"
+ * import { Effect } from "effect"
+ *
+ * // Reads the model back: what the program did, as the server saw it.
+ * const requests = await Effect.gen(function*() {
+ *   const leads = yield* Leads.Leads
+ *   yield* leads.getLeads({ limit: 5 })
+ *   const model = yield* PipedriveTest.PipedriveTest
+ *   return (yield* model.stats).requests
+ * }).pipe(Effect.provide(PipedriveTest.layer({ leads: 5 })), Effect.runPromise)
+ * assert.strictEqual(requests, 1)
+ * ```
+ *
  * @since 0.1.0
  * @category services
  */
@@ -362,6 +378,20 @@ export const httpClient = (service: Service): HttpClient.HttpClient => makeHttpC
 
 /**
  * Just the model, as a layer.
+ *
+ * @example
+ * ```ts
+ * import { PipedriveTest } from "@effect-pipedrive/core/testing"
+ * import { Effect } from "effect"
+ *
+ * // The model alone: drive it with your own transport, or read its seeded data.
+ * const count = await Effect.flatMap(PipedriveTest.PipedriveTest, (model) => model.leads).pipe(
+ *   Effect.map((leads) => leads.length),
+ *   Effect.provide(PipedriveTest.layerModel({ leads: 20 })),
+ *   Effect.runPromise
+ * )
+ * assert.strictEqual(count, 20)
+ * ```
  *
  * @since 0.1.0
  * @category layers
@@ -463,6 +493,21 @@ export interface OAuthClientOptions extends PipedriveClient.Policies {
  * installation (as one configured with `PIPEDRIVE_REFRESH_TOKEN`), keeps its tokens in the
  * `TokenStore` in context (else in memory), and refreshes them as they expire on the Effect
  * `Clock`. Read `PipedriveTest`'s `oauth.stats` to count the refreshes.
+ *
+ * @example
+ * ```ts
+ * import { Leads } from "@effect-pipedrive/core"
+ * import { PipedriveTest } from "@effect-pipedrive/core/testing"
+ * import { Effect } from "effect"
+ *
+ * // The OAuth client over the model: it refreshes its first token before the call.
+ * const refreshes = await Effect.gen(function*() {
+ *   yield* Effect.flatMap(Leads.Leads, (leads) => leads.getLeads({ limit: 1 }))
+ *   const model = yield* PipedriveTest.PipedriveTest
+ *   return (yield* model.oauth.stats).tokenRequests["refresh_token"] ?? 0
+ * }).pipe(Effect.provide(PipedriveTest.layerOAuth({ leads: 1 })), Effect.runPromise)
+ * assert.ok(refreshes >= 1)
+ * ```
  *
  * @since 0.2.0
  * @category layers

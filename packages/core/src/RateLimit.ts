@@ -151,6 +151,18 @@ export type Admission =
  * before it was answered, so no window of Pipedrive's clock can see more than `limit` of
  * them — however long requests take on the way, and with no margin to guess.
  *
+ * @example
+ * ```ts
+ * import { RateLimit } from "@effect-pipedrive/core"
+ * import { Effect } from "effect"
+ *
+ * // A store answers whether a request may go now; the limiter asks it before every request.
+ * const admitted = await Effect.flatMap(RateLimit.RateLimitStore, (store) =>
+ *   store.admit({ key: "acme", limit: 40, windowMillis: 2_000, leaseMillis: 30_000, now: Date.now() })
+ * ).pipe(Effect.provide(RateLimit.layerMemoryStore), Effect.runPromise)
+ * assert.strictEqual(admitted._tag, "Admitted")
+ * ```
+ *
  * @since 0.1.0
  * @category services
  */
@@ -256,6 +268,15 @@ export const makeMemoryStore = (): RateLimitStore["Type"] => {
 /**
  * The in-memory store as a layer: provided below several clients of one process, they share
  * its limits (each token counted apart).
+ *
+ * @example
+ * ```ts
+ * import { PipedriveClient, RateLimit } from "@effect-pipedrive/core"
+ * import { Layer } from "effect"
+ *
+ * // One process's limits, counted in memory (the default when no store is provided).
+ * const ClientLive = PipedriveClient.layerConfig().pipe(Layer.provide(RateLimit.layerMemoryStore))
+ * ```
  *
  * @since 0.1.0
  * @category layers

@@ -22,6 +22,18 @@ import * as Schema from "effect/Schema"
  * The store could not be read or written, or its refresh lock could not be had in time. The
  * client turns it into the request's `TokenStoreUnavailable`, with method and path.
  *
+ * @example
+ * ```ts
+ * import { TokenStore } from "@effect-pipedrive/core"
+ * import { Effect } from "effect"
+ *
+ * // A persistence that cannot be read says why, naming no secret.
+ * const unreachable: TokenStore.Persistence = {
+ *   get: Effect.fail(new TokenStore.TokenStoreUnavailable({ operation: "get", reason: "database unreachable" })),
+ *   set: () => Effect.void
+ * }
+ * ```
+ *
  * @since 0.1.0
  * @category errors
  */
@@ -111,6 +123,19 @@ export interface TokenStoreShape {
 /**
  * The store the OAuth client reads its tokens from.
  *
+ * @example
+ * ```ts
+ * import { TokenStore } from "@effect-pipedrive/core"
+ * import { Effect, Option } from "effect"
+ *
+ * const hasTokens = await Effect.flatMap(TokenStore.TokenStore, (store) => store.get).pipe(
+ *   Effect.map(Option.isSome),
+ *   Effect.provide(TokenStore.layerMemory()),
+ *   Effect.runPromise
+ * )
+ * assert.strictEqual(hasTokens, false)
+ * ```
+ *
  * @since 0.1.0
  * @category tags
  */
@@ -174,6 +199,15 @@ export const makeMemory = (initial?: Tokens): Effect.Effect<TokenStoreShape> =>
 /**
  * {@link makeMemory} as a layer: the default store.
  *
+ * @example
+ * ```ts
+ * import { PipedriveClient, TokenStore } from "@effect-pipedrive/core"
+ * import { Layer, Redacted } from "effect"
+ *
+ * // Tokens kept in this process only: enough for one worker.
+ * const ClientLive = PipedriveClient.layerOAuthConfig().pipe(Layer.provide(TokenStore.layerMemory()))
+ * ```
+ *
  * @since 0.1.0
  * @category layers
  */
@@ -181,6 +215,21 @@ export const layerMemory = (initial?: Tokens): Layer.Layer<TokenStore> => Layer.
 
 /**
  * {@link make} as a layer.
+ *
+ * @example
+ * ```ts
+ * import { TokenStore } from "@effect-pipedrive/core"
+ * import { Effect, Option } from "effect"
+ *
+ * // Tokens kept as JSON text, here in a Map standing in for a database row.
+ * const rows = new Map<string, string>()
+ * const StoreLive = TokenStore.layer({
+ *   get: Effect.sync(() => rows.get("pipedrive")).pipe(
+ *     Effect.flatMap((text) => text === undefined ? Effect.succeedNone : Effect.asSome(TokenStore.decodeJson(text)))
+ *   ),
+ *   set: (tokens) => Effect.sync(() => void rows.set("pipedrive", TokenStore.encodeJson(tokens)))
+ * })
+ * ```
  *
  * @since 0.1.0
  * @category layers
