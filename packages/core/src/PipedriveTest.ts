@@ -427,6 +427,24 @@ export interface LayerOptions extends Options {
 const openWindows = { requestsPerWindow: Number.MAX_SAFE_INTEGER, searchRequestsPerWindow: Number.MAX_SAFE_INTEGER }
 
 /**
+ * Rate limits only where a test asks for them, for every layer over the model: `limits` sets
+ * the model's windows (and the client then learns them as in production); `rateLimit` or `plan`
+ * the client's limiter alone. Otherwise the windows admit everything and the limiter is off, so
+ * a test under `TestClock` never waits for a window nobody advances.
+ */
+const unlessAsked = <P extends PipedriveClient.Policies>(
+  modelOptions: Options,
+  asked: P
+): { readonly modelOptions: Options; readonly policies: P } => {
+  const serverLimits = modelOptions.limits !== undefined
+  const clientLimits = serverLimits || asked.rateLimit !== undefined || asked.plan !== undefined
+  return {
+    modelOptions: serverLimits ? modelOptions : { ...modelOptions, limits: openWindows },
+    policies: clientLimits ? asked : { ...asked, rateLimit: false }
+  }
+}
+
+/**
  * Every service (`Leads`, `LeadLabels`, `LeadSources`, `LeadFields`, `LeadSearch`,
  * `Conversions`) and `PipedriveClient` — the real client code, unchanged — over an in-memory
  * Pipedrive, with the model as {@link PipedriveTest}. No network.
@@ -459,11 +477,9 @@ const openWindows = { requestsPerWindow: Number.MAX_SAFE_INTEGER, searchRequests
 export const layer = (
   options: LayerOptions = {}
 ): Layer.Layer<Services.Services | PipedriveClient.PipedriveClient | PipedriveTest> => {
-  const { client, ...modelOptions } = options
+  const { client, ...model } = options
   const { auth, ...asked } = client ?? {}
-  const serverLimits = modelOptions.limits !== undefined
-  const clientLimits = serverLimits || asked.rateLimit !== undefined || asked.plan !== undefined
-  const policies: PipedriveClient.Policies = clientLimits ? asked : { ...asked, rateLimit: false }
+  const { modelOptions, policies } = unlessAsked(model, asked)
   const credentials: PipedriveClient.Auth = auth ?? {
     apiToken: Redacted.make(modelOptions.token ?? defaultToken)
   }
@@ -473,8 +489,7 @@ export const layer = (
     Layer.orDie,
     Layer.provide(transport)
   )
-  const model = layerModel(serverLimits ? modelOptions : { ...modelOptions, limits: openWindows })
-  return Services.withClient(pipedrive).pipe(Layer.provideMerge(model))
+  return Services.withClient(pipedrive).pipe(Layer.provideMerge(layerModel(modelOptions)))
 }
 
 /**
@@ -492,7 +507,8 @@ export interface OAuthClientOptions extends PipedriveClient.Policies {
  * with the model as {@link PipedriveTest}: the client starts from a refresh token of a new
  * installation (as one configured with `PIPEDRIVE_REFRESH_TOKEN`), keeps its tokens in the
  * `TokenStore` in context (else in memory), and refreshes them as they expire on the Effect
- * `Clock`. Read `PipedriveTest`'s `oauth.stats` to count the refreshes.
+ * `Clock`. Read `PipedriveTest`'s `oauth.stats` to count the refreshes. Rate limits are off
+ * unless the test asks for them, as with {@link layer}.
  *
  * @example
  * ```ts
@@ -515,12 +531,13 @@ export interface OAuthClientOptions extends PipedriveClient.Policies {
 export const layerOAuth = (
   options: Options & { readonly client?: OAuthClientOptions | undefined } = {}
 ): Layer.Layer<Services.Services | PipedriveClient.PipedriveClient | PipedriveTest> => {
-  const { client, ...modelOptions } = options
+  const { client, ...model } = options
+  const { modelOptions, policies } = unlessAsked(model, client ?? {})
   const transport = Layer.effect(HttpClient.HttpClient, Effect.map(PipedriveTest, (service) => httpClient(service)))
   const pipedrive = Layer.unwrapEffect(Effect.map(PipedriveTest, (service) =>
     Layer.unwrapEffect(Effect.map(service.oauth.install, (refreshToken) =>
       PipedriveClient.layerOAuth({
-        ...client,
+        ...policies,
         app: { clientId: service.oauth.clientId, clientSecret: Redacted.make(service.oauth.clientSecret) },
         refreshToken: Redacted.make(refreshToken)
       })))

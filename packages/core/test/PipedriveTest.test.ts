@@ -658,17 +658,21 @@ describe("PipedriveTest: rate limits", () => {
       expect(yield* model.stats).toMatchObject({ requests: 12, rateLimited: 0, peakPerWindow: 5 })
     }).pipe(against({ leads: 5, limits: { requestsPerWindow: 5 }, client: { rateLimit: { requestsPerWindow: 5 } } })))
 
-  it.effect("with no limits asked for, any number of calls completes under TestClock without waiting", () =>
+  it.effect.each([
+    ["PipedriveTest.layer", PipedriveTest.layer({ leads: 5 })],
+    ["PipedriveTest.layerOAuth", PipedriveTest.layerOAuth({ leads: 5 })]
+  ] as const)("with no limits asked for, any number of calls completes under TestClock without waiting (%s)", ([, layer]) =>
     Effect.gen(function*() {
       const leads = yield* Leads.Leads
       const model = yield* PipedriveTest.PipedriveTest
       const lead = yield* firstActive
+      const before = (yield* model.stats).requests
       const calls = Array.from({ length: 150 }, (_, i) =>
         i % 10 === 0 ? leads.searchLeads({ term: "CRM" }) : leads.getLead(lead.id))
       yield* Effect.all(calls, { concurrency: 8 })
-      expect(yield* model.stats).toMatchObject({ requests: 150, rateLimited: 0 })
+      expect(yield* model.stats).toMatchObject({ requests: before + 150, rateLimited: 0 })
       expect(yield* Clock.currentTimeMillis).toBe(0)
-    }).pipe(against({ leads: 5 })))
+    }).pipe(Effect.provide(layer)))
 
   it.effect("asked for a limit, the client paces the calls on the clock", () =>
     Effect.gen(function*() {
