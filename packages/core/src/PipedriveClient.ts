@@ -396,6 +396,23 @@ const build = Effect.fnUntraced(function*(policies: Policies, credentials: Crede
 })
 
 /**
+ * The one token of the options, named. An empty one is a mistake — typically an unset variable
+ * read as `""` — never what was meant, so it fails the layer rather than every request with a
+ * 401; so do both, or neither (from JavaScript).
+ */
+const tokenOf = (auth: Auth): Either.Either<Redacted.Redacted, ConfigError.ConfigError> => {
+  const given = (["apiToken", "oauthToken"] as const).filter((name) => auth[name] !== undefined)
+  if (given.length !== 1) {
+    return Either.left(ConfigError.InvalidData([...given], "give exactly one of apiToken and oauthToken"))
+  }
+  const name = given[0]!
+  const token = auth[name]!
+  return Redacted.value(token).trim() === ""
+    ? Either.left(ConfigError.InvalidData([name], `${name} is empty`))
+    : Either.right(token)
+}
+
+/**
  * Builds the client over the `HttpClient` in context. Rate limits are counted in the
  * `RateLimitStore` in context when there is one (a store shared by several processes, say),
  * else in this client's own memory.
@@ -405,7 +422,7 @@ const build = Effect.fnUntraced(function*(policies: Policies, credentials: Crede
  */
 export const make = Effect.fnUntraced(function*(options: Options) {
   const base = yield* apiBaseOf(options)
-  const token = options.apiToken ?? options.oauthToken
+  const token = yield* tokenOf(options)
   const authenticate = options.apiToken !== undefined
     ? HttpClientRequest.setHeader(apiTokenHeader, Redacted.value(options.apiToken))
     : HttpClientRequest.bearerToken(Redacted.value(options.oauthToken!))

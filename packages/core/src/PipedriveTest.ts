@@ -485,7 +485,7 @@ export const layer = (
   }
   const transport = Layer.effect(HttpClient.HttpClient, Effect.map(PipedriveTest, (service) => httpClient(service)))
   const pipedrive = PipedriveClient.layer({ ...policies, ...credentials, baseUrl }).pipe(
-    // The base URL is this module's constant: the layer cannot fail.
+    // The base URL is this module's constant; credentials that cannot work are a bug in the test.
     Layer.orDie,
     Layer.provide(transport)
   )
