@@ -29,6 +29,18 @@ export interface Options extends PipedriveTest.Options {
 /**
  * The server could not start (the port is taken, say).
  *
+ * @example
+ * ```ts
+ * import { FakePipedriveServer } from "@effect-pipedrive/node-runtime"
+ * import { Effect } from "effect"
+ *
+ * const server = FakePipedriveServer.layer({ port: 4711 })
+ * const started = Effect.flatMap(FakePipedriveServer.FakePipedriveServer, (running) => Effect.log(running.url)).pipe(
+ *   Effect.provide(server),
+ *   Effect.catchTag("FakePipedriveServerError", (error) => Effect.logError(error.message))
+ * )
+ * ```
+ *
  * @since 0.1.0
  * @category errors
  */
@@ -59,6 +71,24 @@ export interface Running {
 }
 
 /**
+ * @example
+ * ```ts
+ * import { Leads } from "@effect-pipedrive/core"
+ * import { FakePipedriveServer, PipedriveNode } from "@effect-pipedrive/node-runtime"
+ * import { Effect, Layer, Redacted } from "effect"
+ *
+ * // A real HTTP server on 127.0.0.1, and the Node client pointed at it.
+ * const client = Layer.unwrapEffect(Effect.map(FakePipedriveServer.FakePipedriveServer, (server) =>
+ *   PipedriveNode.layer({ baseUrl: server.url, apiToken: Redacted.make(server.token) })))
+ *
+ * const count = await Effect.flatMap(Leads.Leads, (leads) => leads.getLeads({ limit: 5 })).pipe(
+ *   Effect.map((page) => page.items.length),
+ *   Effect.provide(client.pipe(Layer.provideMerge(FakePipedriveServer.layer({ leads: 5 })))),
+ *   Effect.runPromise
+ * )
+ * assert.strictEqual(count, 5)
+ * ```
+ *
  * @since 0.1.0
  * @category services
  */
@@ -171,6 +201,17 @@ export const make = (options: Options = {}): Effect.Effect<Running, FakePipedriv
 
 /**
  * The server as a layer.
+ *
+ * @example
+ * ```ts
+ * import { FakePipedriveServer } from "@effect-pipedrive/node-runtime"
+ * import { Effect } from "effect"
+ *
+ * // 1,000 leads behind any free port, until the scope closes.
+ * const url = Effect.map(FakePipedriveServer.FakePipedriveServer, (server) => server.url).pipe(
+ *   Effect.provide(FakePipedriveServer.layer({ leads: 1000 }))
+ * )
+ * ```
  *
  * @since 0.1.0
  * @category layers

@@ -98,6 +98,18 @@ export const layer = (
  * or `PIPEDRIVE_BASE_URL`, optionally `PIPEDRIVE_PLAN`; the other policies as given here. A
  * missing variable fails the layer with a `ConfigError` naming it.
  *
+ * @example
+ * ```ts
+ * import { Leads } from "@effect-pipedrive/core"
+ * import { PipedriveNode } from "@effect-pipedrive/node-runtime"
+ * import { Effect } from "effect"
+ *
+ * // PIPEDRIVE_API_TOKEN and PIPEDRIVE_COMPANY_DOMAIN from the environment; 10 s per attempt.
+ * const program = Effect.flatMap(Leads.Leads, (leads) => leads.getLeads({ limit: 10 })).pipe(
+ *   Effect.provide(PipedriveNode.layerConfig({ timeout: "10 seconds" }))
+ * )
+ * ```
+ *
  * @since 0.1.0
  * @category layers
  */
@@ -140,6 +152,17 @@ export const layerOAuth = (
  * {@link layerOAuth} configured from the environment: `PIPEDRIVE_CLIENT_ID`,
  * `PIPEDRIVE_CLIENT_SECRET` and `PIPEDRIVE_REFRESH_TOKEN`; a missing one fails the layer with a
  * `ConfigError` naming it.
+ *
+ * @example
+ * ```ts
+ * import { PipedriveNode, RedisTokenStore } from "@effect-pipedrive/node-runtime"
+ * import { Layer, Redacted } from "effect"
+ *
+ * // PIPEDRIVE_CLIENT_ID, PIPEDRIVE_CLIENT_SECRET and PIPEDRIVE_REFRESH_TOKEN; tokens shared in Redis.
+ * const PipedriveLive = PipedriveNode.layerOAuthConfig().pipe(
+ *   Layer.provide(RedisTokenStore.layer({ url: Redacted.make("redis://127.0.0.1:6379") }))
+ * )
+ * ```
  *
  * @since 0.2.0
  * @category layers

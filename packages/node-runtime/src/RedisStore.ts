@@ -104,6 +104,17 @@ export const make = (
  * The store as core's `RateLimitStore`: provide it below `PipedriveNode.layer` (or any layer
  * that builds a `PipedriveClient`) to share the limits through Redis.
  *
+ * @example
+ * ```ts
+ * import { PipedriveNode, RedisStore } from "@effect-pipedrive/node-runtime"
+ * import { Layer, Redacted } from "effect"
+ *
+ * // Every worker behind one token shares its limits; while Redis is down, each counts alone.
+ * const PipedriveLive = PipedriveNode.layerConfig().pipe(
+ *   Layer.provide(RedisStore.layer({ url: Redacted.make("redis://127.0.0.1:6379"), onUnavailable: "countLocally" }))
+ * )
+ * ```
+ *
  * @since 0.1.0
  * @category layers
  */

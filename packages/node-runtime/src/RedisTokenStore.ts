@@ -137,6 +137,16 @@ export const make = (
  * The store as core's `TokenStore`: provide it below an OAuth client layer
  * (`PipedriveNode.layerOAuth`, `PipedriveClient.layerOAuth`).
  *
+ * @example
+ * ```ts
+ * import { PipedriveNode, RedisTokenStore } from "@effect-pipedrive/node-runtime"
+ * import { Layer, Redacted } from "effect"
+ *
+ * // One installation's tokens, shared by every worker: one refresh between them at expiry.
+ * const TokensLive = RedisTokenStore.layer({ url: Redacted.make("redis://127.0.0.1:6379") })
+ * const PipedriveLive = PipedriveNode.layerOAuthConfig().pipe(Layer.provide(TokensLive))
+ * ```
+ *
  * @since 0.1.0
  * @category layers
  */

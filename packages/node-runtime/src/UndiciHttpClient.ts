@@ -101,6 +101,16 @@ export const make = (dispatcher: Undici.Dispatcher): HttpClient.HttpClient =>
 /**
  * The client as a layer, with its own connection pool for the layer's lifetime.
  *
+ * @example
+ * ```ts
+ * import { PipedriveClient, Services } from "@effect-pipedrive/core"
+ * import { UndiciHttpClient } from "@effect-pipedrive/node-runtime"
+ * import { Layer } from "effect"
+ *
+ * // The core stack over this transport with a larger pool (PipedriveNode.layer does this for you).
+ * const PipedriveLive = Services.layerConfig().pipe(Layer.provide(UndiciHttpClient.layer({ connections: 64 })))
+ * ```
+ *
  * @since 0.1.0
  * @category layers
  */
