@@ -492,6 +492,19 @@ export const options = <const L extends string = string>(
  * Why a declaration does not fit the company's fields: a name that does not exist, a field of
  * another type, or options that differ from those declared. `closest` lists the nearest names.
  *
+ * @example
+ * ```ts
+ * import { CustomFields, TypedLeads } from "@effect-pipedrive/core"
+ * import { Effect } from "effect"
+ *
+ * const MyFields = CustomFields.define({ budget: CustomFields.monetary("Budget") })
+ *
+ * // A declaration that no longer fits the account (a field renamed, say) names the closest fields.
+ * const budgets = Effect.flatMap(TypedLeads.make(MyFields), (leads) => leads.getLeads()).pipe(
+ *   Effect.catchTag("CustomFieldError", (error) => Effect.dieMessage(error.message))
+ * )
+ * ```
+ *
  * @since 0.2.0
  * @category errors
  */

@@ -58,7 +58,11 @@ const page = <T>(envelope: {
  * @category endpoints
  */
 export const endpoints = {
-  /** `POST /leads`: creates a lead (201); it needs a title and a person or an organization. */
+  /**
+   * `POST /leads`: creates a lead and answers it (with its new id); it needs a title and a
+   * person or an organization. Not retried once it may have reached Pipedrive (unless
+   * `retry.retryPost`): a second POST could create the lead twice.
+   */
   addLead: Endpoint.make({
     method: "POST",
     path: "/leads",
@@ -68,7 +72,7 @@ export const endpoints = {
     result: data,
     args: (lead: AddLead) => ({ body: lead })
   }),
-  /** `GET /leads/{id}`: one lead. */
+  /** `GET /leads/{id}`: reads one lead by its id; `NotFound` when there is no such lead. */
   getLead: Endpoint.make({
     method: "GET",
     path: "/leads/{id}",
@@ -78,7 +82,7 @@ export const endpoints = {
     result: data,
     args: byId
   }),
-  /** `PATCH /leads/{id}`: changes exactly the keys given; `null` unsets. */
+  /** `PATCH /leads/{id}`: changes exactly the keys given (`null` unsets one) and answers the lead. */
   updateLead: Endpoint.make({
     method: "PATCH",
     path: "/leads/{id}",

@@ -109,6 +109,19 @@ const appIssues = (app: { readonly clientId: string; readonly oauthUrl?: string 
  * which redirects to `redirectUri` with `code` and the same `state` (a value of the user's
  * session, to check on the way back). `scopes`, when given, ask for fewer than the app's.
  *
+ * @example
+ * ```ts
+ * import { OAuth } from "@effect-pipedrive/core"
+ * import { Either } from "effect"
+ *
+ * const url = OAuth.authorizationUrl({
+ *   clientId: "my-client-id",
+ *   redirectUri: "https://example.com/pipedrive/callback",
+ *   state: "a value tied to the user's session"
+ * })
+ * assert.ok(Either.isRight(url) && url.right.startsWith("https://oauth.pipedrive.com/oauth/authorize?"))
+ * ```
+ *
  * @since 0.1.0
  * @category authorization
  */
@@ -272,6 +285,22 @@ const grantTokens = (
  * Exchanges the `code` Pipedrive sent to the redirect URI for the installation's tokens.
  * `redirectUri` must be the one the authorization used.
  *
+ * @example
+ * ```ts
+ * import { FetchHttpClient } from "@effect/platform"
+ * import { OAuth, TokenStore } from "@effect-pipedrive/core"
+ * import { Effect, Redacted } from "effect"
+ *
+ * const app: OAuth.App = { clientId: "my-client-id", clientSecret: Redacted.make("my-client-secret") }
+ *
+ * // In the redirect URI's handler: trade the code for tokens, and keep them.
+ * const onCallback = (code: string) =>
+ *   OAuth.exchangeCode(app, { code, redirectUri: "https://example.com/pipedrive/callback" }).pipe(
+ *     Effect.flatMap((tokens) => Effect.flatMap(TokenStore.TokenStore, (store) => store.set(tokens))),
+ *     Effect.provide(FetchHttpClient.layer)
+ *   )
+ * ```
+ *
  * @since 0.1.0
  * @category authorization
  */
@@ -396,6 +425,23 @@ export interface Session {
  * A session over the `TokenStore` and the `HttpClient` in context (the OAuth server is asked
  * through the latter). However many fibers need new tokens at once, one refreshes and the
  * others wait for its result; the store's lock does the same across processes.
+ *
+ * @example
+ * ```ts
+ * import { FetchHttpClient } from "@effect/platform"
+ * import { OAuth, TokenStore } from "@effect-pipedrive/core"
+ * import { Effect, Redacted } from "effect"
+ *
+ * // A fresh access token whenever one is needed, for a call this library does not make.
+ * const accessToken = Effect.gen(function*() {
+ *   const session = yield* OAuth.makeSession({
+ *     app: { clientId: "my-client-id", clientSecret: Redacted.make("my-client-secret") },
+ *     refreshToken: Redacted.make("the installation's refresh token")
+ *   })
+ *   const tokens = yield* session.tokens
+ *   return tokens.accessToken
+ * }).pipe(Effect.provide(TokenStore.layerMemory()), Effect.provide(FetchHttpClient.layer))
+ * ```
  *
  * @since 0.1.0
  * @category session

@@ -48,6 +48,20 @@ export interface Operation {
  * The operation the current request belongs to, set by the interpreter for the policies below
  * it. A request sent some other way counts as a plain v1 call costing one token.
  *
+ * @example
+ * ```ts
+ * import { HttpClient } from "@effect/platform"
+ * import { Operation, PipedriveClient } from "@effect-pipedrive/core"
+ * import { Effect } from "effect"
+ *
+ * // A client that logs, for every request, the operation it belongs to and what it costs.
+ * const ClientLive = PipedriveClient.layerConfig({
+ *   transformClient: HttpClient.tapRequest(() =>
+ *     Effect.flatMap(Operation.CurrentOperation, (operation) =>
+ *       Effect.logDebug(`${operation.name}: ${operation.cost} tokens`)))
+ * })
+ * ```
+ *
  * @since 0.1.0
  * @category context
  */

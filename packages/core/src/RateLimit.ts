@@ -117,6 +117,16 @@ export interface RateLimitInfo {
  * What a store fails with when it cannot answer (a shared store such as Redis that is down or
  * too slow). The limiter turns it into the request's `RateLimitStoreError`, with method and path.
  *
+ * @example
+ * ```ts
+ * import { RateLimit } from "@effect-pipedrive/core"
+ * import { Effect } from "effect"
+ *
+ * // What a custom store fails with when its backend is down; the request then fails with
+ * // RateLimitStoreError and is not sent.
+ * const down = Effect.fail(new RateLimit.RateLimitStoreUnavailable({ reason: "connection refused" }))
+ * ```
+ *
  * @since 0.1.0
  * @category errors
  */
