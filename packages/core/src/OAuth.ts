@@ -32,6 +32,7 @@ import {
 } from "./Errors.js"
 import { fromHttpClientError, readBody } from "./internal/responses.js"
 import { clientSpan } from "./internal/tracing.js"
+import * as variables from "./internal/variables.js"
 import { sameAccessToken, TokenStore, TokenStoreUnavailable, Tokens } from "./TokenStore.js"
 
 /**
@@ -378,9 +379,9 @@ export const revoke: (
  * @category config
  */
 export const config: Config.Config<{ readonly app: App; readonly refreshToken: Redacted.Redacted }> = Config.all({
-  clientId: Config.nonEmptyString("PIPEDRIVE_CLIENT_ID"),
-  clientSecret: Config.redacted("PIPEDRIVE_CLIENT_SECRET"),
-  refreshToken: Config.redacted("PIPEDRIVE_REFRESH_TOKEN")
+  clientId: variables.required("PIPEDRIVE_CLIENT_ID"),
+  clientSecret: variables.secret("PIPEDRIVE_CLIENT_SECRET"),
+  refreshToken: variables.secret("PIPEDRIVE_REFRESH_TOKEN")
 }).pipe(Config.map(({ clientId, clientSecret, refreshToken }) => ({ app: { clientId, clientSecret }, refreshToken })))
 
 /**

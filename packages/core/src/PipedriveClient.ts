@@ -28,6 +28,7 @@ import { type PipedriveError, RequestTimeout, TokenStoreError } from "./Errors.j
 import * as OAuth from "./OAuth.js"
 import * as responses from "./internal/responses.js"
 import * as metrics from "./internal/metrics.js"
+import * as variables from "./internal/variables.js"
 import { fromHttpClientError, fromStatus, pathOf, readBody } from "./internal/responses.js"
 import { clientSpan, withoutCredentials } from "./internal/tracing.js"
 import * as RateLimit from "./RateLimit.js"
@@ -486,23 +487,11 @@ export const layer = (options: Options): Layer.Layer<PipedriveClient, ConfigErro
   Layer.scoped(PipedriveClient, Effect.flatMap(make(options), endingWithScope))
 
 /**
- * A variable that may be unset. Set but empty is an error: an empty token or address is a
- * mistake in the environment, never what was meant. The message names the variable only —
- * never its value.
- */
-const optionalVariable = (name: string): Config.Config<Option.Option<string>> =>
-  Config.option(Config.string(name)).pipe(Config.mapOrFail((value) =>
-    Option.isSome(value) && value.value.trim() === ""
-      ? Either.left(ConfigError.InvalidData([name], `${name} is set but empty`))
-      : Either.right(value)
-  ))
-
-/**
  * Exactly one of two variables, with the name it was read from. Both set is an error naming
  * both: a leftover variable must not silently decide where requests go, or as whom.
  */
 const oneOf = (first: string, second: string): Config.Config<{ readonly name: string; readonly value: string }> =>
-  Config.all([optionalVariable(first), optionalVariable(second)]).pipe(Config.mapOrFail(([a, b]) =>
+  Config.all([variables.optional(first), variables.optional(second)]).pipe(Config.mapOrFail(([a, b]) =>
     Option.isSome(a) && Option.isSome(b)
       ? Either.left(ConfigError.InvalidData([first], `both ${first} and ${second} are set; unset one of them`))
       : Option.isSome(a)

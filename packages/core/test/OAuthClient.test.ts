@@ -4,6 +4,7 @@ import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import { describe, expect, it } from "@effect/vitest"
 import {
   Cause,
+  ConfigError,
   ConfigProvider,
   Effect,
   Exit,
@@ -274,16 +275,22 @@ describe("the OAuth client's base URL and configuration", () => {
       expect(sent[1]!.headers.authorization).toBe("Bearer acc-1")
     }))
 
-  it.effect("configuration from the environment: a missing variable is a ConfigError naming it", () =>
+  const complete = { PIPEDRIVE_CLIENT_ID: "app", PIPEDRIVE_CLIENT_SECRET: "pipedrive-test-secret", PIPEDRIVE_REFRESH_TOKEN: "ref" }
+  it.effect.each(
+    Object.keys(complete).flatMap((name) => [
+      [`${name} missing`, name, Object.fromEntries(Object.entries(complete).filter(([key]) => key !== name))],
+      [`${name} empty`, name, { ...complete, [name]: "" }]
+    ] as const)
+  )("configuration from the environment: %s is a ConfigError naming it, with no secret or <redacted> in it", ([, name, env]) =>
     Effect.gen(function*() {
       const error = yield* Effect.flip(Layer.build(PipedriveClient.layerOAuthConfig()).pipe(
         Effect.scoped,
         Effect.provideService(HttpClient.HttpClient, HttpClient.make(() => Effect.die("unused"))),
-        Effect.withConfigProvider(ConfigProvider.fromMap(new Map([
-          ["PIPEDRIVE_CLIENT_ID", "app"],
-          ["PIPEDRIVE_REFRESH_TOKEN", "ref"]
-        ])))
+        Effect.withConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(env))))
       ))
-      expect(String(error)).toContain("PIPEDRIVE_CLIENT_SECRET")
+      expect(ConfigError.isConfigError(error)).toBe(true)
+      expect(String(error)).toContain(name)
+      expect(String(error)).not.toContain("<redacted>")
+      expect(String(error)).not.toContain("pipedrive-test-secret")
     }))
 })
