@@ -336,6 +336,8 @@ export interface WaitOptions {
 }
 
 /**
+ * Every conversion operation: start one, read its status, or start one and wait for its outcome.
+ *
  * @since 0.2.0
  * @category models
  */

@@ -8,6 +8,8 @@ import * as Predicate from "effect/Predicate"
 import * as Schema from "effect/Schema"
 
 /**
+ * Marks the errors of this module: {@link isPipedriveError} tells them from any other value.
+ *
  * @since 0.1.0
  * @category symbols
  */
@@ -727,6 +729,8 @@ export type PipedriveError =
   | PaginationStalled
 
 /**
+ * Whether a value is one of the errors of this module (a {@link PipedriveError}).
+ *
  * @since 0.1.0
  * @category predicates
  */

@@ -178,6 +178,8 @@ export const endpoints = {
 }
 
 /**
+ * The lead fields operation, and a stream over every field.
+ *
  * @since 0.2.0
  * @category models
  */

@@ -183,6 +183,8 @@ export const endpoints = {
 }
 
 /**
+ * Every lead label operation; deleting is idempotent under retries.
+ *
  * @since 0.2.0
  * @category models
  */

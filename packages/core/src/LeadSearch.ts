@@ -37,6 +37,8 @@ export const endpoints = {
 }
 
 /**
+ * The v2 lead search, one page by cursor or every result as a stream.
+ *
  * @since 0.2.0
  * @category models
  */

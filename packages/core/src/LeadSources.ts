@@ -45,6 +45,8 @@ export const endpoints = {
 }
 
 /**
+ * The lead sources operation.
+ *
  * @since 0.2.0
  * @category models
  */

@@ -7,6 +7,8 @@
 import * as Context from "effect/Context"
 
 /**
+ * The HTTP methods Pipedrive's lead endpoints use.
+ *
  * @since 0.1.0
  * @category models
  */

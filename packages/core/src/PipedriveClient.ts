@@ -108,6 +108,8 @@ export interface Policies {
 }
 
 /**
+ * Everything `PipedriveClient.layer` takes: who (`Auth`), where (`Location`) and how (`Policies`).
+ *
  * @since 0.1.0
  * @category models
  */

@@ -15,6 +15,8 @@ import { currentDeadline } from "./internal/deadline.js"
 import { countRetry } from "./internal/metrics.js"
 
 /**
+ * How transient failures are retried: how often, how long to wait between attempts, and for how long in all.
+ *
  * @since 0.1.0
  * @category models
  */
@@ -32,6 +34,8 @@ export interface Options {
 }
 
 /**
+ * The retry policy when none is given: 5 retries, backoff from 500 ms to 30 s, 2 minutes in all, POSTs that may have arrived not sent again.
+ *
  * @since 0.1.0
  * @category constants
  */

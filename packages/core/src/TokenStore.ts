@@ -70,6 +70,8 @@ export class Tokens extends Schema.Class<Tokens>("@effect-pipedrive/core/TokenSt
 export const TokensJson: Schema.Schema<Tokens, string> = Schema.parseJson(Tokens)
 
 /**
+ * {@link Tokens} as JSON text, to keep in a store that holds text (the secrets in clear: keep the store private).
+ *
  * @since 0.1.0
  * @category codecs
  */

@@ -71,6 +71,8 @@ export interface Running {
 }
 
 /**
+ * The running fake server: where it listens, the token it accepts, and the model behind it.
+ *
  * @example
  * ```ts
  * import { Leads } from "@effect-pipedrive/core"

@@ -40,6 +40,8 @@ import { connect } from "./internal/redis/connection.js"
 import * as RedisState from "./internal/redis/store.js"
 
 /**
+ * Where Redis is and how the store behaves when it is slow or down.
+ *
  * @since 0.1.0
  * @category models
  */

@@ -28,6 +28,8 @@ import { connect } from "./internal/redis/connection.js"
 import * as Scripts from "./internal/redis/tokenScripts.js"
 
 /**
+ * Where Redis is, the installation whose tokens it keeps, and how long its calls may take.
+ *
  * @since 0.1.0
  * @category models
  */
