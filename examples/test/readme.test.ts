@@ -80,6 +80,26 @@ describe("README", () => {
   })
 
 
+  it("the install line pins every peer dependency of both packages to the line they declare", () => {
+    const readme = Fs.readFileSync(Path.join(workspace, "README.md"), "utf8")
+    const [line, ...others] = readme.split("\n").filter((text) => text.startsWith("npm install @effect-pipedrive/"))
+    expect(others).toEqual([])
+    const words = line!.trim().split(/\s+/)
+    const peers = ["core", "node-runtime"].flatMap((pkg) => {
+      const manifest = JSON.parse(Fs.readFileSync(Path.join(workspace, "packages", pkg, "package.json"), "utf8")) as {
+        readonly peerDependencies: Readonly<Record<string, string>>
+      }
+      return Object.entries(manifest.peerDependencies)
+    })
+    expect(peers.length).toBeGreaterThan(0)
+    for (const [name, range] of peers) {
+      // A peer range ^3.22.4 is installed as name@^3.22: same line, any patch.
+      const line = range.match(/^\^(\d+\.\d+)\.\d+$/)?.[1]
+      expect(line, `${name}: ${range}`).toBeDefined()
+      expect(words).toContain(`${name}@^${line}`)
+    }
+  })
+
   it("every code block is ```ts (checked below), ```sh or plain text: TypeScript under another tag would go unchecked", () => {
     const readme = Fs.readFileSync(Path.join(workspace, "README.md"), "utf8")
     const blocks = [...readme.matchAll(/^```(\S*)\n([\s\S]*?)^```$/gm)]
