@@ -50,6 +50,23 @@ export class TokenStoreUnavailable extends Schema.TaggedError<TokenStoreUnavaila
  * The tokens are `Redacted`: they print as `<redacted>`; the encoded form
  * ({@link encodeJson}) carries them in clear, for persistence only.
  *
+ * @example
+ * ```ts
+ * import { TokenStore } from "@effect-pipedrive/core"
+ * import { Redacted } from "effect"
+ *
+ * const tokens = new TokenStore.Tokens({
+ *   accessToken: Redacted.make("access"),
+ *   refreshToken: Redacted.make("refresh"),
+ *   expiresAt: Date.now() + 3_600_000,
+ *   scope: "leads:full",
+ *   apiDomain: "https://acme.pipedrive.com"
+ * })
+ * // Printed or logged, the tokens show as <redacted>; encodeJson writes them out for a store.
+ * assert.ok(!String(tokens.accessToken).includes("access"))
+ * assert.deepStrictEqual(JSON.parse(TokenStore.encodeJson(tokens)).accessToken, "access")
+ * ```
+ *
  * @since 0.1.0
  * @category models
  */
