@@ -34,10 +34,24 @@ const fillPath = (
   return out
 }
 
-/** A 2xx response whose body was read within the policies, not yet parsed. */
-export interface Fetched {
-  readonly response: HttpClientResponse.HttpClientResponse
-  readonly text: string
+/**
+ * A 2xx response whose body was read within the policies, not yet parsed. The text is taken
+ * once, by the parse: a fetched value is what the span, the timeout and the fiber around the
+ * request end with, and such an exit can outlive the request in an object the young generation
+ * treats as live, so a text still referenced from it (a large string goes straight to the
+ * large-object space) would be promoted with it and stay until the next full collection.
+ */
+export class Fetched {
+  #text: string | undefined
+  constructor(readonly response: HttpClientResponse.HttpClientResponse, text: string) {
+    this.#text = text
+  }
+  /** The body's text, handed out once. */
+  take(): string {
+    const text = this.#text ?? ""
+    this.#text = undefined
+    return text
+  }
 }
 
 /**
@@ -109,10 +123,12 @@ export const exchange = (
     const response = yield* Effect.provideService(client.execute(request), CurrentOperation, operation)
     yield* Effect.annotateCurrentSpan("http.response.status_code", response.status)
     const text = yield* readBody(response)
-    return { response, text }
+    return new Fetched(response, text)
   })
 
-  const parse = ({ response, text }: Fetched): Either.Either<unknown, PipedriveError> => {
+  const parse = (fetched: Fetched): Either.Either<unknown, PipedriveError> => {
+    const response = fetched.response
+    const text = fetched.take()
     let json: unknown
     try {
       json = JSON.parse(text)

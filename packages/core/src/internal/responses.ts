@@ -256,13 +256,20 @@ class BodyBytes {
     }
     this.size += bytes.length
   }
-  /** One UTF-8 decode of everything, a character split across chunks included. */
+  /**
+   * One UTF-8 decode of everything, a character split across chunks included. The bytes are
+   * let go at once: whatever still holds this object (a closure of the read) must not hold
+   * them into the next collection.
+   */
   text(): string {
-    if (this.buffer !== undefined) return decoder.decode(this.buffer.subarray(0, this.size))
-    if (this.chunks.length === 1) return decoder.decode(this.chunks[0])
+    const buffer = this.buffer
+    const chunks = this.chunks.splice(0)
+    this.buffer = undefined
+    if (buffer !== undefined) return decoder.decode(buffer.subarray(0, this.size))
+    if (chunks.length === 1) return decoder.decode(chunks[0])
     const bytes = new Uint8Array(this.size)
     let offset = 0
-    for (const chunk of this.chunks) {
+    for (const chunk of chunks) {
       bytes.set(chunk, offset)
       offset += chunk.length
     }
@@ -274,7 +281,8 @@ class BodyBytes {
  * Reads the body to the end within the attempt, so a timeout or retry covers it, against a
  * cap: a `Content-Length` over it fails at once, and a body that grows past it (chunked, or
  * lying about its length) fails as soon as the bytes read pass it — the stream is then left
- * unfinished, which aborts the request. A body read once is answered again from memory.
+ * unfinished, which aborts the request. A body read once is answered once more from memory (the
+ * operation reads what the policies read), then forgotten.
  */
 export const readBody = (
   response: HttpClientResponse.HttpClientResponse,
@@ -282,7 +290,12 @@ export const readBody = (
 ): Effect.Effect<string, Errors.TransportError | Errors.ResponseTooLarge> =>
   Effect.suspend(() => {
     const read = bodies.get(response)
-    if (read !== undefined) return Effect.succeed(read)
+    if (read !== undefined) {
+      // Taken, not kept: the response outlives the read in the exits of the policies' wrappers,
+      // and an entry would keep the text (a large string) alive as long as the response.
+      bodies.delete(response)
+      return Effect.succeed(read)
+    }
     const declared = declaredLength(response)
     if (declared !== undefined && declared > maxBytes) return Effect.fail(tooLarge(response, maxBytes, declared))
     const bytes = new BodyBytes(declared)
