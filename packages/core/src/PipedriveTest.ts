@@ -426,6 +426,9 @@ export interface LayerOptions extends Options {
  */
 const openWindows = { requestsPerWindow: Number.MAX_SAFE_INTEGER, searchRequestsPerWindow: Number.MAX_SAFE_INTEGER }
 
+/** The model as the client's `HttpClient`, for the layers over it. */
+const transport = Layer.effect(HttpClient.HttpClient, Effect.map(PipedriveTest, httpClient))
+
 /**
  * Rate limits only where a test asks for them, for every layer over the model: `limits` sets
  * the model's windows (and the client then learns them as in production); `rateLimit` or `plan`
@@ -483,7 +486,6 @@ export const layer = (
   const credentials: PipedriveClient.Auth = auth ?? {
     apiToken: Redacted.make(modelOptions.token ?? defaultToken)
   }
-  const transport = Layer.effect(HttpClient.HttpClient, Effect.map(PipedriveTest, (service) => httpClient(service)))
   const pipedrive = PipedriveClient.layer({ ...policies, ...credentials, baseUrl }).pipe(
     // The base URL is this module's constant; credentials that cannot work are a bug in the test.
     Layer.orDie,
@@ -503,8 +505,8 @@ export interface OAuthClientOptions extends PipedriveClient.Policies {
 }
 
 /**
- * `Leads` and the OAuth `PipedriveClient` over an in-memory Pipedrive and its OAuth server,
- * with the model as {@link PipedriveTest}: the client starts from a refresh token of a new
+ * Every service (as {@link layer}) and the OAuth `PipedriveClient` over an in-memory
+ * Pipedrive and its OAuth server, with the model as {@link PipedriveTest}: the client starts from a refresh token of a new
  * installation (as one configured with `PIPEDRIVE_REFRESH_TOKEN`), keeps its tokens in the
  * `TokenStore` in context (else in memory), and refreshes them as they expire on the Effect
  * `Clock`. Read `PipedriveTest`'s `oauth.stats` to count the refreshes. Rate limits are off
@@ -533,7 +535,6 @@ export const layerOAuth = (
 ): Layer.Layer<Services.Services | PipedriveClient.PipedriveClient | PipedriveTest> => {
   const { client, ...model } = options
   const { modelOptions, policies } = unlessAsked(model, client ?? {})
-  const transport = Layer.effect(HttpClient.HttpClient, Effect.map(PipedriveTest, (service) => httpClient(service)))
   const pipedrive = Layer.unwrapEffect(Effect.map(PipedriveTest, (service) =>
     Layer.unwrapEffect(Effect.map(service.oauth.install, (refreshToken) =>
       PipedriveClient.layerOAuth({
