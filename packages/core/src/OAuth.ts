@@ -218,7 +218,10 @@ const post = (
   secrets: ReadonlyArray<string>
 ): Effect.Effect<{ readonly status: number; readonly text: string }, OAuthFailure, HttpClient.HttpClient> =>
   Effect.gen(function*() {
-    const issues = appIssues(app)
+    const issues = [
+      ...appIssues(app),
+      ...(Redacted.value(app.clientSecret).trim() === "" ? ["clientSecret: must not be empty"] : [])
+    ]
     if (issues.length > 0) return yield* invalid(grant, path, "POST", issues)
     const client = yield* HttpClient.HttpClient
     const timeoutMillis = Duration.toMillis(app.timeout ?? Duration.seconds(30))

@@ -162,6 +162,20 @@ describe("OAuth code exchange, refresh, revoke", () => {
       expect(JSON.stringify(decode)).not.toContain("leaked-access")
     }))
 
+  it.effect("an empty client secret or refresh token is an InvalidInput, and nothing is sent", () =>
+    Effect.gen(function*() {
+      const { layer, received, server } = makeServer()
+      const noSecret = yield* Effect.flip(
+        OAuth.refresh({ ...app, clientSecret: Redacted.make(" ") }, Redacted.make(server.install())).pipe(
+          Effect.provide(layer)
+        )
+      )
+      expect(noSecret).toMatchObject({ _tag: "InvalidInput", issues: ["clientSecret: must not be empty"] })
+      const noToken = yield* Effect.flip(OAuth.refresh(app, Redacted.make("")).pipe(Effect.provide(layer)))
+      expect(noToken).toMatchObject({ _tag: "InvalidInput", issues: ["refreshToken: must not be empty"] })
+      expect(received).toHaveLength(0)
+    }))
+
   it.effect("revoking the refresh token ends the grant and its access tokens", () =>
     Effect.gen(function*() {
       const { layer, server } = makeServer()
