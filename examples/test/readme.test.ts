@@ -94,9 +94,9 @@ describe("README", () => {
     expect(peers.length).toBeGreaterThan(0)
     for (const [name, range] of peers) {
       // A peer range ^3.22.4 is installed as name@^3.22: same line, any patch.
-      const line = range.match(/^\^(\d+\.\d+)\.\d+$/)?.[1]
-      expect(line, `${name}: ${range}`).toBeDefined()
-      expect(words).toContain(`${name}@^${line}`)
+      const minor = range.match(/^\^(\d+\.\d+)\.\d+$/)?.[1]
+      expect(minor, `${name}: ${range}`).toBeDefined()
+      expect(words).toContain(`${name}@^${minor}`)
     }
   })
 
