@@ -343,7 +343,7 @@ export const refresh: (
 ) => Effect.Effect<Tokens, OAuthFailure, HttpClient.HttpClient> = Effect.fn("OAuth.refresh")(
   function*(app, refreshToken) {
     const token = Redacted.value(refreshToken)
-    if (token === "") return yield* invalid("refresh", paths.token, "POST", ["refreshToken: must not be empty"])
+    if (token.trim() === "") return yield* invalid("refresh", paths.token, "POST", ["refreshToken: must not be empty"])
     return yield* grantTokens(
       app,
       "refresh_token",
