@@ -376,7 +376,7 @@ export const revoke: (
 /**
  * The app and the installation's refresh token, from the environment (or any
  * `ConfigProvider`): `PIPEDRIVE_CLIENT_ID`, `PIPEDRIVE_CLIENT_SECRET`, `PIPEDRIVE_REFRESH_TOKEN`.
- * A missing one fails with a `ConfigError` naming it.
+ * A missing or empty one fails with a `ConfigError` naming it.
  *
  * @since 0.1.0
  * @category config

@@ -668,7 +668,7 @@ export const layerOAuth = (
 /**
  * {@link makeOAuth} configured from the environment (`OAuth.config`: `PIPEDRIVE_CLIENT_ID`,
  * `PIPEDRIVE_CLIENT_SECRET`, `PIPEDRIVE_REFRESH_TOKEN`), with the policies given here; a
- * missing variable fails the layer with a `ConfigError` naming it.
+ * missing or empty variable fails the layer with a `ConfigError` naming it.
  *
  * @example
  * ```ts

@@ -121,8 +121,8 @@ export const layerConfig = (
 }
 
 /**
- * `Leads` and the OAuth `PipedriveClient` (see `PipedriveClient.makeOAuth`) over undici: the
- * tokens' `api_domain` as the base, refreshed before they expire and once after a 401, one
+ * Every service and the OAuth `PipedriveClient` (see `PipedriveClient.makeOAuth`) over undici:
+ * the tokens' `api_domain` as the base, refreshed before they expire and once after a 401, one
  * refresh at a time. The tokens live in the `TokenStore` provided below the layer — such as
  * `RedisTokenStore.layer`, shared by every process of the installation — else in memory.
  *
@@ -150,8 +150,8 @@ export const layerOAuth = (
 
 /**
  * {@link layerOAuth} configured from the environment: `PIPEDRIVE_CLIENT_ID`,
- * `PIPEDRIVE_CLIENT_SECRET` and `PIPEDRIVE_REFRESH_TOKEN`; a missing one fails the layer with a
- * `ConfigError` naming it.
+ * `PIPEDRIVE_CLIENT_SECRET` and `PIPEDRIVE_REFRESH_TOKEN`; a missing or empty one fails the
+ * layer with a `ConfigError` naming it.
  *
  * @example
  * ```ts
