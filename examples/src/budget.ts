@@ -129,8 +129,7 @@ const main = Effect.gen(function*() {
       Effect.fail(new CliFailure({ message: `${error.message}\nIs PIPEDRIVE_API_TOKEN the company's current token?` })),
     FakePipedriveServerError: (error) => Effect.fail(new CliFailure({ message: error.message }))
   }),
-  Effect.catchIf(ConfigError.isConfigError, (error) => Effect.fail(configFailure(error))),
-  Effect.mapError((error) => error._tag === "CliFailure" ? error : new CliFailure({ message: error.message }))
+  Effect.catchIf(ConfigError.isConfigError, (error) => Effect.fail(configFailure(error)))
 )
 
 if (isMain(import.meta.url)) runMain(main)

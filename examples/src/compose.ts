@@ -316,8 +316,7 @@ const main = Effect.gen(function*() {
     NoLeads: (error) => Effect.fail(new CliFailure({ message: error.message })),
     LeadMissing: (error) => Effect.fail(new CliFailure({ message: `${error.message}; the lead was deleted again` }))
   }),
-  Effect.catchIf(ConfigError.isConfigError, (error) => Effect.fail(configFailure(error))),
-  Effect.mapError((error) => error._tag === "CliFailure" ? error : new CliFailure({ message: error.message }))
+  Effect.catchIf(ConfigError.isConfigError, (error) => Effect.fail(configFailure(error)))
 )
 
 if (isMain(import.meta.url)) runMain(main)

@@ -13,7 +13,7 @@ import { TypedLeads } from "@effect-pipedrive/core"
 import { PipedriveNode } from "@effect-pipedrive/node-runtime"
 import { ConfigError, Console, Effect, Stream } from "effect"
 import * as Fs from "node:fs"
-import { CliFailure, isMain, parseFlags, runMain } from "./internal/cli.js"
+import { isMain, parseFlags, runMain } from "./internal/cli.js"
 import { LeadFields } from "./fakeFields.js"
 import { configFailure } from "./internal/target.js"
 
@@ -65,8 +65,7 @@ const main = Effect.gen(function*() {
 }).pipe(
   Effect.scoped,
   Effect.provide(PipedriveNode.layerConfig()),
-  Effect.catchIf(ConfigError.isConfigError, (error) => Effect.fail(configFailure(error))),
-  Effect.mapError((error) => error._tag === "CliFailure" ? error : new CliFailure({ message: error.message }))
+  Effect.catchIf(ConfigError.isConfigError, (error) => Effect.fail(configFailure(error)))
 )
 
 if (isMain(import.meta.url)) runMain(main)

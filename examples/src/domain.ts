@@ -108,8 +108,7 @@ const main = Effect.gen(function*() {
   const report = yield* Effect.provide(qualify(values.label ?? "Qualified"), overFakeServer(server))
   yield* Console.log(describeReport(report))
 }).pipe(
-  Effect.scoped,
-  Effect.mapError((error) => error._tag === "CliFailure" ? error : new CliFailure({ message: error.message }))
+  Effect.scoped
 )
 
 if (isMain(import.meta.url)) runMain(main)

@@ -139,8 +139,7 @@ const main = Effect.gen(function*() {
       ),
     OutputError: (error) => Effect.fail(new CliFailure({ message: error.message }))
   }),
-  Effect.catchIf(ConfigError.isConfigError, (error) => Effect.fail(configFailure(error))),
-  Effect.mapError((error) => error._tag === "CliFailure" ? error : new CliFailure({ message: error.message }))
+  Effect.catchIf(ConfigError.isConfigError, (error) => Effect.fail(configFailure(error)))
 )
 
 if (isMain(import.meta.url)) runMain(main)

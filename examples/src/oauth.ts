@@ -115,8 +115,7 @@ export const main = Effect.gen(function*() {
   const expected = (yield* pipedrive.model.leads).filter((lead) => !lead.is_archived).length
   if (exported !== expected) return yield* new CliFailure({ message: `expected ${expected} leads` })
 }).pipe(
-  Effect.scoped,
-  Effect.mapError((error) => error._tag === "CliFailure" ? error : new CliFailure({ message: error.message }))
+  Effect.scoped
 )
 
 if (isMain(import.meta.url)) runMain(main)

@@ -79,10 +79,11 @@ const exitCodeOf = <E, A>(exit: Exit.Exit<A, E>): number => {
 }
 
 /**
- * Runs an entry point: a `CliFailure` prints its message, anything unexpected prints the
- * whole cause, Ctrl-C interrupts the program (its finalizers run) and exits with 130.
+ * Runs an entry point: a failure prints its message (and a `CliFailure` exits with its code,
+ * anything else with 1), a defect prints the whole cause, Ctrl-C interrupts the program (its
+ * finalizers run) and exits with 130.
  */
-export const runMain = (program: Effect.Effect<void, CliFailure>): void =>
+export const runMain = (program: Effect.Effect<void, { readonly message: string }>): void =>
   NodeRuntime.runMain(
     program.pipe(
       Effect.tapErrorCause((cause) => {
