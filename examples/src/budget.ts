@@ -126,8 +126,7 @@ const main = Effect.gen(function*() {
   Effect.scoped,
   Effect.catchTags({
     Unauthorized: (error) =>
-      Effect.fail(new CliFailure({ message: `${error.message}\nIs PIPEDRIVE_API_TOKEN the company's current token?` })),
-    FakePipedriveServerError: (error) => Effect.fail(new CliFailure({ message: error.message }))
+      Effect.fail(new CliFailure({ message: `${error.message}\nIs PIPEDRIVE_API_TOKEN the company's current token?` }))
   }),
   Effect.catchIf(ConfigError.isConfigError, (error) => Effect.fail(configFailure(error)))
 )

@@ -313,7 +313,6 @@ const main = Effect.gen(function*() {
     BadRequest: (error) =>
       Effect.fail(new CliFailure({ message: `Pipedrive rejected a request: ${error.message}` })),
     NoOrganization: (error) => Effect.fail(new CliFailure({ message: error.message, exitCode: 2 })),
-    NoLeads: (error) => Effect.fail(new CliFailure({ message: error.message })),
     LeadMissing: (error) => Effect.fail(new CliFailure({ message: `${error.message}; the lead was deleted again` }))
   }),
   Effect.catchIf(ConfigError.isConfigError, (error) => Effect.fail(configFailure(error)))

@@ -186,9 +186,7 @@ const main = Effect.gen(function*() {
     DailyBudgetExhausted: (error) =>
       Effect.fail(new CliFailure({ message: `${error.message}\nNothing more can be done today with this token.` })),
     LeadMissing: (error) =>
-      Effect.fail(new CliFailure({ message: `compose: ${error.message}; the lead was deleted again` })),
-    OutputError: (error) => Effect.fail(new CliFailure({ message: error.message })),
-    FakePipedriveServerError: (error) => Effect.fail(new CliFailure({ message: error.message }))
+      Effect.fail(new CliFailure({ message: `compose: ${error.message}; the lead was deleted again` }))
   }),
   Effect.catchIf(ConfigError.isConfigError, (error) => Effect.fail(configFailure(error)))
 )

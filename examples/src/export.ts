@@ -136,8 +136,7 @@ const main = Effect.gen(function*() {
     DailyBudgetExhausted: (error) =>
       Effect.fail(
         new CliFailure({ message: `${error.message}\nWhat was written is complete; export --since later to catch up.` })
-      ),
-    OutputError: (error) => Effect.fail(new CliFailure({ message: error.message }))
+      )
   }),
   Effect.catchIf(ConfigError.isConfigError, (error) => Effect.fail(configFailure(error)))
 )
