@@ -384,13 +384,16 @@ describe("oauth", () => {
       expect(done.stderr).toBe("")
       expect(done.code).toBe(0)
       expect(done.stdout).toContain("browser shows: Installed")
-      const [, refreshes, unauthorized] = /: (\d+) refreshes, (\d+) calls answered 401/.exec(done.stdout) ?? []
-      // 15 pages of 100 ms with 1-second tokens, refreshed half a second early: at least one refresh.
+      const [, refreshes] = /: (\d+) refreshes, (\d+) calls answered 401/.exec(done.stdout) ?? []
+      // 15 pages of 100 ms with 1-second tokens, refreshed half a second early: at least one
+      // refresh, and every lead exported (the exit code). Not "no 401": that holds only while
+      // the token's answer and each request take less than the half second between them,
+      // which a machine whose cores are busy does not promise; a 401 is refreshed and retried.
+      // The client's TestClock tests hold it to refreshing ahead.
       expect(Number(refreshes)).toBeGreaterThanOrEqual(1)
-      expect(Number(unauthorized)).toBe(0)
       // The secret never reaches the output.
       expect(done.stdout).not.toContain("pipedrive-test-secret")
-    }), { timeout: 60_000 })
+    }))
 })
 
 describe("csv", () => {
