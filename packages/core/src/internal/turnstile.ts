@@ -11,6 +11,8 @@ import * as Option from "effect/Option"
 interface Waiter<E> {
   /** Resumes the waiting fiber (with its turn, or failed); set once it is suspended. */
   wake: ((turn: Effect.Effect<void, E>) => void) | undefined
+  /** What it was woken with before it suspended. */
+  woken: Effect.Effect<void, E> | undefined
   next: Waiter<E> | undefined
   /** The turn was passed to it. */
   handed: boolean
@@ -46,21 +48,26 @@ export class Turnstile<E> {
           this.busy = true
           return Effect.ensuring(restore(body), this.pass)
         }
-        const waiter: Waiter<E> = { wake: undefined, next: undefined, handed: false, gone: false }
+        // In line at once, in the same step that found the turn taken: the wait below runs in
+        // the timeout's own fiber, a few scheduler turns later, and a turn ending meanwhile
+        // must find this request in line (else it is lost and the line stands still).
+        const waiter: Waiter<E> = { wake: undefined, woken: undefined, next: undefined, handed: false, gone: false }
+        if (this.last === undefined) this.first = waiter
+        else this.last.next = waiter
+        this.last = waiter
         const abandon = Effect.sync(() => this.abandon(waiter))
         const wait = Effect.async<void, E>((resume) => {
-          if (this.last === undefined) this.first = waiter
-          else this.last.next = waiter
-          this.last = waiter
-          waiter.wake = resume
+          if (waiter.woken !== undefined) resume(waiter.woken)
+          else waiter.wake = resume
         })
         const waited = Number.isFinite(patience)
           ? Effect.timeoutOption(Effect.onInterrupt(wait, () => abandon), Math.max(0, patience))
           : Effect.asSome(wait)
         const inTurn: Effect.Effect<A | A2, E | E1 | E2, R | R2> = Effect.ensuring(restore(body), this.pass)
+        // Out of patience: it leaves the line (and passes on a turn handed to it meanwhile).
         return Effect.flatMap(
           Effect.onInterrupt(restore(waited), () => abandon),
-          (turn) => Option.isSome(turn) ? inTurn : restore(late)
+          (turn) => Option.isSome(turn) ? inTurn : Effect.zipRight(abandon, restore(late))
         )
       })
     )
@@ -83,7 +90,7 @@ export class Turnstile<E> {
       if (this.first === undefined) this.last = undefined
       if (next.gone) continue
       next.handed = true
-      next.wake?.(Effect.void)
+      this.wake(next, Effect.void)
       return
     }
   }
@@ -98,10 +105,16 @@ export class Turnstile<E> {
       if (waiter.gone) continue
       waiter.gone = true
       this.inLine--
-      waiter.wake?.(Effect.fail(error))
+      this.wake(waiter, Effect.fail(error))
     }
     this.first = undefined
     this.last = undefined
+  }
+
+  /** Resumes a waiter, or leaves it what to resume with once it has suspended. */
+  private wake(waiter: Waiter<E>, turn: Effect.Effect<void, E>): void {
+    if (waiter.wake === undefined) waiter.woken = turn
+    else waiter.wake(turn)
   }
 
   /** A waiter gives up (interrupted, or out of patience); a turn already handed to it goes on. */
