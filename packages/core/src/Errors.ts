@@ -120,7 +120,7 @@ export class BadRequest extends Schema.TaggedError<BadRequest>()("BadRequest", f
  *
  * @example
  * ```ts
- * import { Errors, Leads } from "@effect-pipedrive/core"
+ * import { Leads } from "@effect-pipedrive/core"
  * import { Effect } from "effect"
  *
  * // A wrong or revoked token: retrying will not help, so stop and say so.
@@ -145,7 +145,7 @@ export class Unauthorized extends Schema.TaggedError<Unauthorized>()("Unauthoriz
  *
  * @example
  * ```ts
- * import { Errors, Leads } from "@effect-pipedrive/core"
+ * import { Leads } from "@effect-pipedrive/core"
  * import { Effect } from "effect"
  *
  * const program = Effect.flatMap(Leads.Leads, (leads) => leads.getLeads()).pipe(
@@ -170,7 +170,7 @@ export class PaymentRequired extends Schema.TaggedError<PaymentRequired>()("Paym
  *
  * @example
  * ```ts
- * import { Errors, Leads } from "@effect-pipedrive/core"
+ * import { Leads } from "@effect-pipedrive/core"
  * import { Effect } from "effect"
  *
  * const program = Effect.flatMap(Leads.Leads, (leads) => leads.getLead("4b7c5e4c-2a61-11ef-9e8f-5d6a1f2b3c4d")).pipe(
@@ -240,7 +240,7 @@ export class NotFound extends Schema.TaggedError<NotFound>()("NotFound", fromSer
  *
  * @example
  * ```ts
- * import { Errors, Leads } from "@effect-pipedrive/core"
+ * import { Leads } from "@effect-pipedrive/core"
  * import { Effect } from "effect"
  *
  * // Retries already waited as Pipedrive asked; what reaches here outlasted them.
@@ -277,7 +277,7 @@ export class RateLimited extends Schema.TaggedError<RateLimited>()("RateLimited"
  *
  * @example
  * ```ts
- * import { Errors, Leads } from "@effect-pipedrive/core"
+ * import { Leads } from "@effect-pipedrive/core"
  * import { Effect } from "effect"
  *
  * const program = Effect.flatMap(Leads.Leads, (leads) => leads.getLeads()).pipe(
@@ -313,7 +313,7 @@ export class DailyBudgetExhausted extends Schema.TaggedError<DailyBudgetExhauste
  *
  * @example
  * ```ts
- * import { Errors, Leads } from "@effect-pipedrive/core"
+ * import { Leads } from "@effect-pipedrive/core"
  * import { Effect } from "effect"
  *
  * // Retried with backoff by the client; what reaches here outlasted the retries.
@@ -342,7 +342,7 @@ export class ServerError extends Schema.TaggedError<ServerError>()("ServerError"
  *
  * @example
  * ```ts
- * import { Errors, Leads } from "@effect-pipedrive/core"
+ * import { Leads } from "@effect-pipedrive/core"
  * import { Effect } from "effect"
  *
  * const program = Effect.flatMap(Leads.Leads, (leads) => leads.getLeads()).pipe(
@@ -369,7 +369,7 @@ export class UnexpectedStatus extends Schema.TaggedError<UnexpectedStatus>()("Un
  *
  * @example
  * ```ts
- * import { Errors, Leads } from "@effect-pipedrive/core"
+ * import { Leads } from "@effect-pipedrive/core"
  * import { Effect } from "effect"
  *
  * const program = Effect.flatMap(Leads.Leads, (leads) => leads.getLeads()).pipe(
@@ -395,7 +395,7 @@ export class UnsuccessfulResponse extends Schema.TaggedError<UnsuccessfulRespons
  *
  * @example
  * ```ts
- * import { Errors, Leads } from "@effect-pipedrive/core"
+ * import { Leads } from "@effect-pipedrive/core"
  * import { Effect } from "effect"
  *
  * const program = Effect.flatMap(Leads.Leads, (leads) => leads.addLead({ title: "ACME", organization_id: 42 })).pipe(
@@ -428,7 +428,7 @@ export class TransportError extends Schema.TaggedError<TransportError>()("Transp
  *
  * @example
  * ```ts
- * import { Errors, Leads } from "@effect-pipedrive/core"
+ * import { Leads } from "@effect-pipedrive/core"
  * import { Effect } from "effect"
  *
  * const program = Effect.flatMap(Leads.Leads, (leads) => leads.getLeads()).pipe(
@@ -455,7 +455,7 @@ export class RequestTimeout extends Schema.TaggedError<RequestTimeout>()("Reques
  *
  * @example
  * ```ts
- * import { Errors, Leads } from "@effect-pipedrive/core"
+ * import { Leads } from "@effect-pipedrive/core"
  * import { Effect } from "effect"
  *
  * const program = Effect.flatMap(Leads.Leads, (leads) => leads.getLeads()).pipe(
@@ -488,7 +488,7 @@ export class ResponseDecodeError extends Schema.TaggedError<ResponseDecodeError>
  *
  * @example
  * ```ts
- * import { Errors, Leads } from "@effect-pipedrive/core"
+ * import { Leads } from "@effect-pipedrive/core"
  * import { Effect } from "effect"
  *
  * const program = Effect.flatMap(Leads.Leads, (leads) => leads.getLeads({ limit: 500 })).pipe(
@@ -530,7 +530,7 @@ export class ResponseTooLarge extends Schema.TaggedError<ResponseTooLarge>()("Re
  *
  * @example
  * ```ts
- * import { Errors, Leads } from "@effect-pipedrive/core"
+ * import { Leads } from "@effect-pipedrive/core"
  * import { Effect } from "effect"
  *
  * // The shared limiter (Redis, say) is down: nothing was sent.
@@ -566,7 +566,7 @@ export class RateLimitStoreError extends Schema.TaggedError<RateLimitStoreError>
  *
  * @example
  * ```ts
- * import { Errors, Leads } from "@effect-pipedrive/core"
+ * import { Leads } from "@effect-pipedrive/core"
  * import { Effect } from "effect"
  *
  * const program = Effect.flatMap(Leads.Leads, (leads) => leads.getLeads()).pipe(
@@ -617,7 +617,7 @@ export class OAuthError extends Schema.TaggedError<OAuthError>()("OAuthError", {
  *
  * @example
  * ```ts
- * import { Errors, Leads } from "@effect-pipedrive/core"
+ * import { Leads } from "@effect-pipedrive/core"
  * import { Effect } from "effect"
  *
  * const program = Effect.flatMap(Leads.Leads, (leads) => leads.getLeads()).pipe(

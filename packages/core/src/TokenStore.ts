@@ -221,7 +221,7 @@ export const makeMemory = (initial?: Tokens): Effect.Effect<TokenStoreShape> =>
  * @example
  * ```ts
  * import { PipedriveClient, TokenStore } from "@effect-pipedrive/core"
- * import { Layer, Redacted } from "effect"
+ * import { Layer } from "effect"
  *
  * // Tokens kept in this process only: enough for one worker.
  * const ClientLive = PipedriveClient.layerOAuthConfig().pipe(Layer.provide(TokenStore.layerMemory()))
@@ -238,7 +238,7 @@ export const layerMemory = (initial?: Tokens): Layer.Layer<TokenStore> => Layer.
  * @example
  * ```ts
  * import { TokenStore } from "@effect-pipedrive/core"
- * import { Effect, Option } from "effect"
+ * import { Effect } from "effect"
  *
  * // Tokens kept as JSON text, here in a Map standing in for a database row.
  * const rows = new Map<string, string>()
