@@ -80,24 +80,39 @@ describe("README", () => {
   })
 
 
-  it("the install line pins every peer dependency of both packages to the line they declare", () => {
-    const readme = Fs.readFileSync(Path.join(workspace, "README.md"), "utf8")
-    const [line, ...others] = readme.split("\n").filter((text) => text.startsWith("npm install @effect-pipedrive/"))
-    expect(others).toEqual([])
-    const words = line!.trim().split(/\s+/)
-    const peers = ["core", "node-runtime"].flatMap((pkg) => {
+  /** The peer dependencies of `packages`, from their manifests. */
+  const peersOf = (packages: ReadonlyArray<string>) =>
+    packages.flatMap((pkg) => {
       const manifest = JSON.parse(Fs.readFileSync(Path.join(workspace, "packages", pkg, "package.json"), "utf8")) as {
         readonly peerDependencies: Readonly<Record<string, string>>
       }
       return Object.entries(manifest.peerDependencies)
     })
+
+  /** Holds the one `npm install` line of `readmePath` to every peer of `packages`, at the line its range declares. */
+  const expectInstallLinePins = (readmePath: string, packages: ReadonlyArray<string>) => {
+    const readme = Fs.readFileSync(Path.join(workspace, readmePath), "utf8")
+    const [line, ...others] = readme.split("\n").filter((text) => text.startsWith("npm install @effect-pipedrive/"))
+    expect(line, readmePath).toBeDefined()
+    expect(others).toEqual([])
+    const words = line!.trim().split(/\s+/)
+    const peers = peersOf(packages)
     expect(peers.length).toBeGreaterThan(0)
     for (const [name, range] of peers) {
       // A peer range ^3.22.4 is installed as name@^3.22: same line, any patch.
       const minor = range.match(/^\^(\d+\.\d+)\.\d+$/)?.[1]
       expect(minor, `${name}: ${range}`).toBeDefined()
-      expect(words).toContain(`${name}@^${minor}`)
+      expect(words, readmePath).toContain(`${name}@^${minor}`)
     }
+  }
+
+  it("the install line pins every peer dependency of both packages to the line they declare", () => {
+    expectInstallLinePins("README.md", ["core", "node-runtime"])
+  })
+
+  it("each package's README install line pins that package's peers the same way", () => {
+    expectInstallLinePins("packages/core/README.md", ["core"])
+    expectInstallLinePins("packages/node-runtime/README.md", ["core", "node-runtime"])
   })
 
   it("every code block is ```ts (checked below), ```sh or plain text: TypeScript under another tag would go unchecked", () => {
