@@ -530,7 +530,8 @@ export const config: Config.Config<Auth & Location & { readonly plan?: RateLimit
 })))
 
 /**
- * The client configured from {@link config}, with any other policies given here.
+ * The client configured from {@link config}, with any other policies given here (`PIPEDRIVE_PLAN`,
+ * when set, wins over a `plan` given here).
  *
  * @example
  * ```ts
