@@ -103,7 +103,7 @@ export const make = (dispatcher: Undici.Dispatcher): HttpClient.HttpClient =>
  *
  * @example
  * ```ts
- * import { PipedriveClient, Services } from "@effect-pipedrive/core"
+ * import { Services } from "@effect-pipedrive/core"
  * import { UndiciHttpClient } from "@effect-pipedrive/node-runtime"
  * import { Layer } from "effect"
  *

@@ -46,9 +46,10 @@ export class Fetched {
   constructor(readonly response: HttpClientResponse.HttpClientResponse, text: string) {
     this.#text = text
   }
-  /** The body's text, handed out once. */
+  /** The body's text, handed out once: a second parse of one response is a bug, not an empty body. */
   take(): string {
-    const text = this.#text ?? ""
+    const text = this.#text
+    if (text === undefined) throw new Error("a fetched body was parsed twice")
     this.#text = undefined
     return text
   }
