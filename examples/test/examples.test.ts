@@ -272,7 +272,11 @@ describe("export", () => {
       expect(done.stderr).toMatch(/daily API token budget exhausted \(10 tokens left, 20 needed\)/)
       expect(done.stderr).toMatch(/export --since later to catch up/)
       expect(readNdjson(out)).toEqual(notArchived(yield* server.model.leads).slice(0, 150))
-      expect((yield* server.model.stats).byEndpoint.getLeads).toBe(3)
+      // Three pages paid for; a page requested ahead before the third's answer told the client
+      // what was left may reach the server too (it refuses it) — how many depends on timing.
+      const requested = (yield* server.model.stats).byEndpoint.getLeads
+      expect(requested).toBeGreaterThanOrEqual(3)
+      expect(requested).toBeLessThanOrEqual(3 + Pagination.defaultConcurrency - 1)
     }))
 
   it.live("rejects a bad flag with the usage line", () =>
