@@ -405,9 +405,10 @@ const awaitOutcome = <A>(
   job: { readonly direction: Direction; readonly source: string | number; readonly conversionId: string },
   poll: Effect.Effect<ConversionStatus, PipedriveError>,
   created: (status: ConversionStatus) => A | null | undefined,
-  schedule: PollSchedule
+  options: WaitOptions | undefined
 ): Effect.Effect<A, PipedriveError | ConversionError> =>
   Effect.suspend(() => {
+    const schedule = options?.schedule ?? defaultPollSchedule
     let polls = 0
     const counted = poll.pipe(
       Effect.tap(() => void polls++),
@@ -436,7 +437,7 @@ export const make = Effect.map(PipedriveClient, ({ httpClient }) => {
         { direction: "leadToDeal", source: id, conversionId },
         operations.getLeadConversionStatus(id, conversionId),
         (status) => status.deal_id,
-        options?.schedule ?? defaultPollSchedule
+        options
       )
   )
   const awaitDealConversion = Effect.fn("Conversions.awaitDealConversion")(
@@ -445,7 +446,7 @@ export const make = Effect.map(PipedriveClient, ({ httpClient }) => {
         { direction: "dealToLead", source: id, conversionId },
         operations.getDealConversionStatus(id, conversionId),
         (status) => status.lead_id,
-        options?.schedule ?? defaultPollSchedule
+        options
       )
   )
   return Conversions.of({

@@ -19,8 +19,30 @@ const windowOf = (error: PipedriveError): string | undefined =>
     ? "daily"
     : undefined
 
-const countRequest = (operation: string, outcome: string) =>
-  Metric.increment(Metric.tagged(Metric.tagged(Metrics.requests, "operation", operation), "outcome", outcome))
+/**
+ * A metric tagged with one or two values, built once per value pair: `Metric.tagged` builds a new
+ * metric on each call, which every request (and every retry) would otherwise repeat.
+ */
+const taggedOnce = <Type, In, Out>(metric: Metric.Metric<Type, In, Out>, first: string, second?: string) => {
+  const cache = new Map<string, Metric.Metric<Type, In, Out>>()
+  return (a: string, b = ""): Metric.Metric<Type, In, Out> => {
+    const key = `${a}\u0000${b}`
+    let tagged = cache.get(key)
+    if (tagged === undefined) {
+      tagged = Metric.tagged(metric, first, a)
+      if (second !== undefined) tagged = Metric.tagged(tagged, second, b)
+      cache.set(key, tagged)
+    }
+    return tagged
+  }
+}
+
+const requests = taggedOnce(Metrics.requests, "operation", "outcome")
+const rateLimited = taggedOnce(Metrics.rateLimited, "window")
+const retries = taggedOnce(Metrics.retries, "operation", "reason")
+const limiterWait = taggedOnce(Metrics.limiterWait, "operation")
+
+const countRequest = (operation: string, outcome: string) => Metric.increment(requests(operation, outcome))
 
 /** Counts an attempt that was sent, by its outcome, and a 429 by its window. */
 export const countAttempt = <A extends { readonly status: number }, R>(
@@ -33,18 +55,18 @@ export const countAttempt = <A extends { readonly status: number }, R>(
       const window = windowOf(error)
       return Effect.zipRight(
         countRequest(operation, outcomeOf(error)),
-        window === undefined ? Effect.void : Metric.increment(Metric.tagged(Metrics.rateLimited, "window", window))
+        window === undefined ? Effect.void : Metric.increment(rateLimited(window))
       )
     }
   })
 
 /** Counts a retry of `operation` after `error`. */
 export const countRetry = (operation: string, error: PipedriveError): Effect.Effect<void> =>
-  Metric.increment(Metric.tagged(Metric.tagged(Metrics.retries, "operation", operation), "reason", outcomeOf(error)))
+  Metric.increment(retries(operation, outcomeOf(error)))
 
 /** Records how long `operation` waited for its limiter slot: from `queuedAt` (epoch ms) until `now`. */
 export const recordWait = (operation: string, queuedAt: number, now: number): Effect.Effect<void> =>
-  Metric.update(Metric.tagged(Metrics.limiterWait, "operation", operation), (now - queuedAt) / 1000)
+  Metric.update(limiterWait(operation), (now - queuedAt) / 1000)
 
 /** Sets the daily-budget gauges from the limiter's state, when it knows the budget. */
 export const recordBudget = (info: RateLimitInfo): Effect.Effect<void> =>
