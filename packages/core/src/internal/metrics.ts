@@ -3,6 +3,7 @@
  */
 import * as Effect from "effect/Effect"
 import * as Metric from "effect/Metric"
+import * as MetricLabel from "effect/MetricLabel"
 import type { PipedriveError } from "../Errors.js"
 import * as Metrics from "../Metrics.js"
 import type { RateLimitInfo } from "../RateLimit.js"
@@ -20,8 +21,10 @@ const windowOf = (error: PipedriveError): string | undefined =>
     : undefined
 
 /**
- * A metric tagged with one or two values, built once per value pair: `Metric.tagged` builds a new
- * metric on each call, which every request (and every retry) would otherwise repeat.
+ * A metric tagged with one or two values, built once per value pair and with its labels in one
+ * array: Effect finds a tagged metric's registry entry through a cache keyed by that array, so
+ * the same array each time skips building and hashing the key again on every request. Nested
+ * `Metric.tagged` calls would hand it a new array on each update.
  */
 const taggedOnce = <Type, In, Out>(metric: Metric.Metric<Type, In, Out>, first: string, second?: string) => {
   const cache = new Map<string, Metric.Metric<Type, In, Out>>()
@@ -29,8 +32,9 @@ const taggedOnce = <Type, In, Out>(metric: Metric.Metric<Type, In, Out>, first: 
     const key = `${a}\u0000${b}`
     let tagged = cache.get(key)
     if (tagged === undefined) {
-      tagged = Metric.tagged(metric, first, a)
-      if (second !== undefined) tagged = Metric.tagged(tagged, second, b)
+      const labels = [MetricLabel.make(first, a)]
+      if (second !== undefined) labels.push(MetricLabel.make(second, b))
+      tagged = Metric.taggedWithLabels(metric, labels)
       cache.set(key, tagged)
     }
     return tagged
