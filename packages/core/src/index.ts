@@ -73,6 +73,10 @@ export * as RateLimit from "./RateLimit.js"
  */
 export * as Requests from "./Requests.js"
 /**
+ * @since 0.2.0
+ */
+export * as ResponseBody from "./ResponseBody.js"
+/**
  * @since 0.1.0
  */
 export * as Retry from "./Retry.js"

@@ -5,10 +5,12 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import * as HttpClient from "@effect/platform/HttpClient"
-import { ConfigError, Effect, Layer, Redacted } from "effect"
+import * as HttpClientError from "@effect/platform/HttpClientError"
+import { ConfigError, Effect, Fiber, Layer, Redacted, TestClock } from "effect"
 import * as Errors from "../src/Errors.js"
 import * as Leads from "../src/Leads.js"
 import * as PipedriveClient from "../src/PipedriveClient.js"
+import * as ResponseBody from "../src/ResponseBody.js"
 import { leadId, leadJson } from "./support/mockHttp.js"
 import { leadsLayer, makeScripted, type Script } from "./support/scriptedHttp.js"
 
@@ -112,4 +114,63 @@ describe("response size cap", () => {
   it("the default cap is 32 MiB", () => {
     expect(PipedriveClient.defaultMaxResponseBytes).toBe(32 * 1024 * 1024)
   })
+})
+
+/**
+ * A transport whose responses offer a `ResponseBody.TextReader` answering `read(maxBytes)`:
+ * the text, `"tooLarge"` (its `onTooLarge()`), or `"broken"` (a `ResponseError`). Each response's
+ * own body is the test's counting stream, which the client must then leave alone.
+ */
+const withReader = (read: (maxBytes: number) => string | "tooLarge" | "broken") => {
+  const { stats, stream } = body(endless(new Uint8Array(1024)))
+  const calls: Array<number> = []
+  const { client, sent } = makeScripted(() => new Response(stream, { status: 200 }))
+  const reading = HttpClient.transformResponse(client, (effect) =>
+    Effect.map(effect, (response) =>
+      Object.defineProperty(response, ResponseBody.TypeId, {
+        value: <E>(maxBytes: number, onTooLarge: () => E) => {
+          calls.push(maxBytes)
+          const outcome = read(maxBytes)
+          return outcome === "tooLarge"
+            ? Effect.fail(onTooLarge())
+            : outcome === "broken"
+            ? Effect.fail(new HttpClientError.ResponseError({ request: response.request, response, reason: "Decode", cause: new Error("socket hang up") }))
+            : Effect.succeed(outcome)
+        }
+      })))
+  const getLead = Effect.flatMap(Leads.Leads, (leads) => leads.getLead(leadId(1)))
+  return { calls, client: reading, getLead, sent, stats }
+}
+
+describe("a transport's own whole-body reader (ResponseBody.TextReader)", () => {
+  it.effect("reads the body, with the client's cap, instead of the stream", () =>
+    Effect.gen(function*() {
+      const { calls, client, getLead, stats } = withReader(() =>
+        JSON.stringify({ success: true, data: leadJson({ id: leadId(1), title: "Zoë" }) })
+      )
+      const lead = yield* Effect.provide(getLead, leadsLayer(client, { maxResponseBytes: 5000 }))
+      expect(lead.title).toBe("Zoë")
+      expect(calls).toEqual([5000])
+      expect(stats.pulled).toBe(0)
+    }))
+
+  it.effect("its onTooLarge is the client's ResponseTooLarge, not retried, and the request is aborted", () =>
+    Effect.gen(function*() {
+      const { client, getLead, sent } = withReader(() => "tooLarge")
+      const error = yield* Effect.flip(Effect.provide(getLead, leadsLayer(client, { maxResponseBytes: 4096 })))
+      expect(error).toMatchObject({ _tag: "ResponseTooLarge", method: "GET", path: `/api/v1/leads/${leadId(1)}`, maxBytes: 4096 })
+      expect(sent).toHaveLength(1)
+      expect(sent[0]!.signal.aborted).toBe(true)
+    }))
+
+  it.effect("a broken body is a TransportError that says the request was sent, and a GET is retried", () =>
+    Effect.gen(function*() {
+      const { client, getLead, sent } = withReader(() => "broken")
+      const error = yield* Effect.flip(
+        Effect.provide(getLead, leadsLayer(client, { retry: { times: 2, baseDelay: "1 millis" } }))
+      ).pipe(Effect.fork, Effect.flatMap((fiber) => Effect.zipRight(TestClock.adjust("1 minute"), Fiber.join(fiber))))
+      expect(error).toMatchObject({ _tag: "TransportError", requestSent: true })
+      expect(String(error.message)).toContain("socket hang up")
+      expect(sent).toHaveLength(3)
+    }))
 })

@@ -18,6 +18,7 @@ import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as HttpIncomingMessage from "@effect/platform/HttpIncomingMessage"
 import * as NodeStream from "@effect/platform-node/NodeStream"
 import type * as UrlParams from "@effect/platform/UrlParams"
+import * as ResponseBody from "@effect-pipedrive/core/ResponseBody"
 import * as Effect from "effect/Effect"
 import * as Inspectable from "effect/Inspectable"
 import * as Layer from "effect/Layer"
@@ -117,7 +118,11 @@ export const make = (dispatcher: Undici.Dispatcher): HttpClient.HttpClient =>
 export const layer = (options: PoolOptions = {}): Layer.Layer<HttpClient.HttpClient> =>
   Layer.scoped(HttpClient.HttpClient, Effect.map(makeAgent(options), make))
 
-class UndiciResponse extends Inspectable.Class implements HttpClientResponse.HttpClientResponse {
+const decoder = new TextDecoder()
+
+class UndiciResponse extends Inspectable.Class
+  implements HttpClientResponse.HttpClientResponse, ResponseBody.TextReader
+{
   readonly [HttpIncomingMessage.TypeId]: HttpIncomingMessage.TypeId = HttpIncomingMessage.TypeId
   readonly [HttpClientResponse.TypeId]: HttpClientResponse.TypeId = HttpClientResponse.TypeId
   readonly status: number
@@ -153,6 +158,42 @@ class UndiciResponse extends Inspectable.Class implements HttpClientResponse.Htt
       () => this.source.body,
       (cause) => this.decodeError(cause)
     )
+  }
+
+  /**
+   * The whole body from undici's events, no `Stream` in between; the chunks are joined and
+   * decoded once at the end. Past `maxBytes`, or interrupted, the body is destroyed: undici
+   * then aborts the request.
+   */
+  [ResponseBody.TypeId]<E>(maxBytes: number, onTooLarge: () => E): Effect.Effect<string, E | HttpClientError.ResponseError> {
+    return Effect.async<string, E | HttpClientError.ResponseError>((resume) => {
+      const body = this.source.body
+      const chunks: Array<Buffer> = []
+      let size = 0
+      const stop = () => {
+        body.off("data", onData).off("end", onEnd).off("error", onError)
+      }
+      const onData = (chunk: Buffer) => {
+        size += chunk.length
+        if (size <= maxBytes) return void chunks.push(chunk)
+        stop()
+        body.destroy()
+        resume(Effect.fail(onTooLarge()))
+      }
+      const onEnd = () => {
+        stop()
+        resume(Effect.succeed(decoder.decode(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size))))
+      }
+      const onError = (cause: unknown) => {
+        stop()
+        resume(Effect.fail(this.decodeError(cause)))
+      }
+      body.on("data", onData).on("end", onEnd).on("error", onError)
+      return Effect.sync(() => {
+        stop()
+        body.destroy()
+      })
+    })
   }
 
   private textBody: Effect.Effect<string, HttpClientError.ResponseError> | undefined

@@ -1,4 +1,4 @@
-import type * as HttpClientError from "@effect/platform/HttpClientError"
+import * as HttpClientError from "@effect/platform/HttpClientError"
 import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as Effect from "effect/Effect"
@@ -6,6 +6,7 @@ import * as ParseResult from "effect/ParseResult"
 import * as Stream from "effect/Stream"
 import type { Operation } from "../Operation.js"
 import * as Errors from "../Errors.js"
+import * as ResponseBody from "../ResponseBody.js"
 import { nextMidnightUtc, readRateLimitHeaders, retryAfterHeaderMillis, retryAfterMillis } from "./headers.js"
 
 /** The path of a request, for errors: never its query, headers or host. */
@@ -278,10 +279,43 @@ class BodyBytes {
 }
 
 /**
+ * The body through the response's `stream`, against the cap, decoded once: the way over any
+ * `HttpClient` whose responses offer no {@link ResponseBody.TextReader}. A response without a
+ * body (a 204, say) has no stream to read, and reads as `""`.
+ */
+export const readStream = <E>(
+  response: HttpClientResponse.HttpClientResponse,
+  maxBytes: number,
+  onTooLarge: () => E
+): Effect.Effect<string, E | HttpClientError.ResponseError> =>
+  Effect.suspend(() => {
+    const bytes = new BodyBytes(declaredLength(response))
+    return response.stream.pipe(
+      Stream.runForEachChunk((chunk) => {
+        for (const piece of chunk) {
+          if (bytes.size + piece.length > maxBytes) return Effect.fail(onTooLarge())
+          bytes.add(piece)
+        }
+        return Effect.void
+      }),
+      Effect.catchIf(
+        (error): error is HttpClientError.ResponseError => isResponseError(error) && error.reason === "EmptyBody",
+        () => Effect.void
+      ),
+      Effect.map(() => bytes.text())
+    )
+  })
+
+/** Whether `error` is the platform's failure to read a response. */
+export const isResponseError = (error: unknown): error is HttpClientError.ResponseError =>
+  HttpClientError.isHttpClientError(error) && error._tag === "ResponseError"
+
+/**
  * Reads the body to the end within the attempt, so a timeout or retry covers it, against a
  * cap: a `Content-Length` over it fails at once, and a body that grows past it (chunked, or
- * lying about its length) fails as soon as the bytes read pass it — the stream is then left
- * unfinished, which aborts the request. A body read once is answered once more from memory (the
+ * lying about its length) fails as soon as the bytes read pass it — the read then stops, which
+ * aborts the request. The transport's {@link ResponseBody.TextReader} reads it when there is
+ * one, else the response's stream. A body read once is answered once more from memory (the
  * operation reads what the policies read), then forgotten.
  */
 export const readBody = (
@@ -298,22 +332,15 @@ export const readBody = (
     }
     const declared = declaredLength(response)
     if (declared !== undefined && declared > maxBytes) return Effect.fail(tooLarge(response, maxBytes, declared))
-    const bytes = new BodyBytes(declared)
-    return response.stream.pipe(
-      Stream.runForEachChunk((chunk) => {
-        for (const piece of chunk) {
-          if (bytes.size + piece.length > maxBytes) return Effect.fail(tooLarge(response, maxBytes))
-          bytes.add(piece)
-        }
-        return Effect.void
-      }),
-      Effect.catchTag("ResponseError", (error) =>
-        // A response without a body (a 204, say) has no stream to read.
-        error.reason === "EmptyBody" ? Effect.void : Effect.fail(fromHttpClientError(error))),
-      Effect.map(() => {
-        const text = bytes.text()
+    const onTooLarge = () => tooLarge(response, maxBytes)
+    const text = ResponseBody.isTextReader(response)
+      ? response[ResponseBody.TypeId](maxBytes, onTooLarge)
+      : readStream(response, maxBytes, onTooLarge)
+    return Effect.matchEffect(text, {
+      onFailure: (error) => Effect.fail(isResponseError(error) ? fromHttpClientError(error) : error),
+      onSuccess: (text) => {
         bodies.set(response, text)
-        return text
-      })
-    )
+        return Effect.succeed(text)
+      }
+    })
   })

@@ -13,6 +13,8 @@ import { constTrue } from "effect/Function"
 import * as Inspectable from "effect/Inspectable"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
+import * as ResponseBody from "../ResponseBody.js"
+import { isResponseError, readStream } from "./responses.js"
 
 /**
  * Sends `request` with `send` in a client span of our own, with the attributes and the trace
@@ -80,7 +82,9 @@ export const withoutCredentials = (
   return new CredentialFreeResponse(response, HttpClientRequest.setBody(stripped, request.body))
 }
 
-class CredentialFreeResponse extends Inspectable.Class implements HttpClientResponse.HttpClientResponse {
+class CredentialFreeResponse extends Inspectable.Class
+  implements HttpClientResponse.HttpClientResponse, ResponseBody.TextReader
+{
   readonly [HttpClientResponse.TypeId]: HttpClientResponse.TypeId = HttpClientResponse.TypeId
   readonly [HttpIncomingMessage.TypeId]: HttpIncomingMessage.TypeId = HttpIncomingMessage.TypeId
   readonly #original: HttpClientResponse.HttpClientResponse
@@ -134,6 +138,14 @@ class CredentialFreeResponse extends Inspectable.Class implements HttpClientResp
   }
   get stream(): Stream.Stream<Uint8Array, HttpClientError.ResponseError> {
     return Stream.mapError(this.#original.stream, (error) => this.#error(error))
+  }
+  // The transport's faster reader when it has one; else the stream, read the same way.
+  [ResponseBody.TypeId]<E>(maxBytes: number, onTooLarge: () => E): Effect.Effect<string, E | HttpClientError.ResponseError> {
+    const original = this.#original
+    return ResponseBody.isTextReader(original)
+      ? Effect.mapError(original[ResponseBody.TypeId](maxBytes, onTooLarge), (error) =>
+        isResponseError(error) ? this.#error(error) : error)
+      : readStream(this, maxBytes, onTooLarge)
   }
 
   toJSON(): unknown {

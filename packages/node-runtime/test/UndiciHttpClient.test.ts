@@ -1,0 +1,72 @@
+/**
+ * The undici transport's whole-body reader (`ResponseBody.TextReader`) against real sockets on
+ * 127.0.0.1: it decodes a body whatever its pieces, stops at the cap, and a read that stops
+ * early (over the cap, interrupted) closes the connection rather than leaving it to drain.
+ */
+import { ResponseBody } from "@effect-pipedrive/core"
+import { describe, expect, it } from "@effect/vitest"
+import * as HttpClient from "@effect/platform/HttpClient"
+import { Deferred, Effect, Either } from "effect"
+import type * as Http from "node:http"
+import * as UndiciHttpClient from "../src/UndiciHttpClient.js"
+import { type Behaviour, Serve, start } from "./support/hostile.js"
+
+/** A server that also resolves `closed` when the connection of its first response closes. */
+const serverClosing = (behaviour: Behaviour) =>
+  Effect.gen(function*() {
+    const closed = yield* Deferred.make<void>()
+    const server = yield* start((request, response: Http.ServerResponse, index) => {
+      response.on("close", () => Deferred.unsafeDone(closed, Effect.void))
+      behaviour(request, response, index)
+    })
+    return { closed, url: server.baseUrl }
+  })
+
+/**
+ * GETs `url` over the transport, then reads the body through its reader with `maxBytes`. The
+ * request's scope is the test's (as in the Pipedrive client, `HttpClient.withScope`), and so is
+ * the connection pool: only the reader can close the connection before the test ends.
+ */
+const readWith = (url: string, maxBytes: number) =>
+  Effect.gen(function*() {
+    const response = yield* Effect.flatMap(HttpClient.HttpClient, (client) => HttpClient.withScope(client).get(url))
+    expect(ResponseBody.isTextReader(response)).toBe(true)
+    if (!ResponseBody.isTextReader(response)) return yield* Effect.dieMessage("no reader")
+    return yield* Effect.either(response[ResponseBody.TypeId](maxBytes, () => "over the cap" as const))
+  })
+
+describe("UndiciHttpClient: reading a whole body", () => {
+  it.scopedLive("a body written a few bytes at a time, splitting characters, is decoded whole", () =>
+    Effect.gen(function*() {
+      const text = JSON.stringify({ title: "Zoë — ☃ 🚀".repeat(50) })
+      const bytes = Buffer.from(text)
+      const { url } = yield* serverClosing((_, response) => {
+        response.writeHead(200, { "content-type": "application/json" })
+        let offset = 0
+        const next = () => {
+          if (offset >= bytes.length) return void response.end()
+          response.write(bytes.subarray(offset, offset + 5))
+          offset += 5
+          setImmediate(next)
+        }
+        next()
+      })
+      expect(yield* readWith(url, bytes.length)).toEqual(Either.right(text))
+    }).pipe(Effect.provide(UndiciHttpClient.layer())))
+
+  it.scopedLive("an endless body fails with onTooLarge past the cap, and the connection is closed", () =>
+    Effect.gen(function*() {
+      const { closed, url } = yield* serverClosing(Serve.flood())
+      expect(yield* readWith(url, 256 * 1024)).toEqual(Either.left("over the cap"))
+      yield* Deferred.await(closed)
+    }).pipe(Effect.provide(UndiciHttpClient.layer())))
+
+  it.scopedLive("a read interrupted mid-body closes the connection", () =>
+    Effect.gen(function*() {
+      const { closed, url } = yield* serverClosing(Serve.drip(" ", 5))
+      // The body never ends, so the read always ends by the interruption, whenever it comes.
+      const read = yield* Effect.timeout(readWith(url, 1024 * 1024), "50 millis").pipe(Effect.either)
+      expect(Either.isLeft(read) && read.left._tag).toBe("TimeoutException")
+      yield* Deferred.await(closed)
+    }).pipe(Effect.provide(UndiciHttpClient.layer())))
+})
