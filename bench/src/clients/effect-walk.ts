@@ -5,15 +5,18 @@
  * requests per M ms), as a user who configures `plan` or `rateLimit` does.
  *
  *   effect-walk --url U --token T --leads N [--concurrency K] [--work-ms 0] [--limit 500] [--tracer off]
- *               [--rate-limit N --window-ms M] [--transport undici|platform]
+ *               [--rate-limit N --window-ms M] [--transport undici|platform] [--consumer pages|sink]
  *
  * Without `--concurrency`, the stream's default (what the rate limiter has room for, at most 4).
+ * The pages are consumed as the README recommends, with `Pagination.forEachPage`; `--consumer
+ * sink` consumes them with `Stream.runForEachChunk` instead (a reference: Effect's sink keeps
+ * each page long enough for it to be promoted).
  *
  * `--tracer off` (a diagnostic, not a scenario) runs the walk with Effect's tracer disabled;
  * `--transport platform` runs it over @effect/platform-node's undici client instead of
  * PipedriveNode's default (UndiciHttpClient).
  */
-import { Leads } from "@effect-pipedrive/core"
+import { type Lead, Leads, Pagination } from "@effect-pipedrive/core"
 import * as PipedriveNode from "@effect-pipedrive/node-runtime/PipedriveNode"
 import { Chunk, Effect, Redacted, Stream } from "effect"
 import { arg, busyWork, intArg, measure, report, requiredArg, touch } from "../lib/protocol.js"
@@ -32,17 +35,15 @@ const program = Effect.gen(function*() {
   let checksum = 0
   let pages = 0
   let count = 0
-  yield* service.streamLeads({ limit }, { concurrency }).pipe(
-    Stream.take(leads),
-    Stream.runForEachChunk((chunk) =>
-      Effect.sync(() => {
-        for (const lead of chunk) checksum += touch(lead)
-        if (workMs > 0) busyWork(workMs)
-        pages++
-        count += Chunk.size(chunk)
-      })
-    )
-  )
+  const consume = (chunk: Chunk.Chunk<Lead.Lead>) =>
+    Effect.sync(() => {
+      for (const lead of chunk) checksum += touch(lead)
+      if (workMs > 0) busyWork(workMs)
+      pages++
+      count += Chunk.size(chunk)
+    })
+  const walk = Stream.take(service.streamLeads({ limit }, { concurrency }), leads)
+  yield* arg("consumer") === "sink" ? Stream.runForEachChunk(walk, consume) : Pagination.forEachPage(walk, consume)
   return run.stop(count, { pages, checksum, rssBeforeKb })
 })
 

@@ -12,6 +12,11 @@ const pageSize = 500
 export const walkers = {
   effect: { name: "effect-walk", args: [], label: "a streamLeads, default K (Schema, PipedriveNode)" },
   sequential: { name: "effect-walk", args: ["--concurrency", "1"], label: "a1 streamLeads, concurrency: 1" },
+  sequentialSink: {
+    name: "effect-walk",
+    args: ["--concurrency", "1", "--consumer", "sink"],
+    label: "a1-sink the same, consumed with Stream.runForEachChunk"
+  },
   fetch: { name: "fetch-walk", args: [], label: "b fetch + JSON.parse loop" },
   sdk: { name: "sdk-walk", args: [], label: "c pipedrive SDK v1 getLeads loop" },
   platform: { name: "platform-walk", args: [], label: "d floor: bare @effect/platform loop" }
@@ -121,6 +126,10 @@ export const measure = (context: Context, scenario: WalkScenario): Promise<Scena
       notes: [
         "client CPU is user + system time of the client process over the walk (all its threads: GC helpers included)",
         "a runs with the default K (what the limiter has room for, at most 4; no limit here, so 4); a1 walks one page at a time",
+        "a and a1 consume each page with Pagination.forEachPage, as the README recommends",
+        ...(scenario.walkers.includes("sequentialSink")
+          ? ["a1-sink carries no target: a1 consumed with Stream.runForEachChunk, whose sink keeps each page long enough to be promoted"]
+          : []),
         ...(scenario.walkers.includes("platform")
           ? ["d carries no target: the same walk written directly on @effect/platform's HttpClient over undici, JSON only, no validation, no policies, no stream"]
           : [])
@@ -135,7 +144,7 @@ export const run = (context: Context): Promise<ScenarioReport> =>
     title: "Throughput: leads/s walking 100,000 leads at limit 500, no added latency, no rate limit",
     latencyMs: 0,
     leads: 100_000,
-    walkers: ["effect", "sequential", "fetch", "sdk", "platform"],
+    walkers: ["effect", "sequential", "sequentialSink", "fetch", "sdk", "platform"],
     targets: { fetch: 1.2, sdk: 1.3 },
     cpuAndRequests: true
   })

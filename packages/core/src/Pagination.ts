@@ -351,6 +351,41 @@ export const paginate = <A, E, R, T>(
 }
 
 /**
+ * Runs `f` on each chunk of `stream`, one after the other — for the streams of this library, on
+ * each page — and fails with the first failure of either, after which nothing more is pulled
+ * (requests in flight are interrupted). It does what `Stream.runForEachChunk` does, pulling the
+ * chunks itself instead of running them through a sink: with Effect 3's sinks, a chunk handed
+ * to an effect (`runForEachChunk`, `runForEach`, `mapChunksEffect`) stays referenced long enough
+ * for V8's young-generation collector to copy it and then promote it. Over a 100,000-lead walk
+ * that is about 85 MB promoted against 31 MB, and 10–15 % more CPU per lead (bench scenario 1).
+ *
+ * @example
+ * ```ts
+ * import { Lead, Leads, Pagination } from "@effect-pipedrive/core"
+ * import { Chunk, Effect } from "effect"
+ *
+ * // Every lead, each page written out as one batch.
+ * const exportAll = (write: (batch: ReadonlyArray<Lead.Lead>) => Effect.Effect<void>) =>
+ *   Effect.flatMap(Leads.Leads, (leads) =>
+ *     Pagination.forEachPage(leads.streamLeads(), (page) => write(Chunk.toReadonlyArray(page))))
+ * ```
+ *
+ * @since 0.2.0
+ * @category streams
+ */
+export const forEachPage = <A, E, R, E2, R2>(
+  stream: Stream.Stream<A, E, R>,
+  f: (page: Chunk.Chunk<A>) => Effect.Effect<unknown, E2, R2>
+): Effect.Effect<void, E | E2, R | R2> =>
+  Effect.scoped(Effect.flatMap(Stream.toPull(stream), (pull) => {
+    const loop: Effect.Effect<void, E | E2, R | R2> = Effect.matchEffect(pull, {
+      onFailure: (error) => Option.isNone(error) ? Effect.void : Effect.fail(error.value),
+      onSuccess: (page) => Effect.flatMap(f(page), () => loop)
+    })
+    return loop
+  }))
+
+/**
  * The v2 envelope of a cursor page: items under `data.items`, and `additional_data.next_cursor`,
  * `null` (or absent) on the last page.
  *

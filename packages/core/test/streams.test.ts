@@ -520,3 +520,63 @@ describe("pagination that does not move forward", () => {
       { start: 2, data: leads(4).slice(2), next: 1 }
     ]), { retry: { times: 3 } }))))
 })
+
+describe("Pagination.forEachPage", () => {
+  const twenty = leads(20)
+
+  it.effect("runs the effect on each page once, in order, with the same requests as the stream alone", () =>
+    Effect.gen(function*() {
+      const service = yield* Leads.Leads
+      for (const concurrency of [1, 4]) {
+        const before = yield* requestCount
+        const pages: Array<ReadonlyArray<string>> = []
+        yield* Pagination.forEachPage(
+          service.streamLeads({ limit: 6 }, { concurrency }),
+          (page) => Effect.sync(() => pages.push(titles(page)))
+        )
+        expect(pages).toStrictEqual([0, 6, 12, 18].map((start) => twenty.slice(start, start + 6).map((l) => l.title)))
+        const sent = (yield* requestCount) - before
+        expect(sent).toBeGreaterThanOrEqual(4)
+        expect(sent).toBeLessThanOrEqual(4 + concurrency - 1)
+      }
+    }).pipe(Effect.provide(makeTestLayer(paged(twenty)))))
+
+  it.effect("a failing effect stops the walk: nothing more is pulled, the requests ahead are interrupted", () => {
+    const { handler, state } = slowPaged(twenty, (start) => start < 4 ? 10 : 60_000)
+    return Effect.gen(function*() {
+      const service = yield* Leads.Leads
+      const seen: Array<number> = []
+      const fiber = yield* Effect.fork(
+        Pagination.forEachPage(service.streamLeads({ limit: 2 }, { concurrency: 4 }), (page) =>
+          Effect.zipRight(Effect.sync(() => seen.push(Chunk.size(page))), seen.length === 1 ? Effect.fail("full" as const) : Effect.void))
+      )
+      const exit = yield* settle(fiber, "1 second")
+      expect(exit).toStrictEqual(Exit.fail("full"))
+      expect(seen).toStrictEqual([2, 2])
+      expect(state.inFlight).toBe(0)
+      expect(state.interrupted.length).toBeGreaterThan(0)
+    }).pipe(Effect.provide(makeTestLayer(handler)))
+  })
+
+  it.effect("the stream's typed error is the walk's, after the pages before it", () =>
+    Effect.gen(function*() {
+      const service = yield* Leads.Leads
+      let items = 0
+      const error = yield* Effect.flip(
+        Pagination.forEachPage(service.streamLeads({ limit: 3 }, { concurrency: 1 }), (page) =>
+          Effect.sync(() => (items += Chunk.size(page))))
+      )
+      expect(error._tag).toBe("NotFound")
+      expect(items).toBe(6)
+    }).pipe(Effect.provide(makeTestLayer((request, context) =>
+      Number(request.query.start) >= 6 ? json(404, { success: false, error: "gone" }) : paged(twenty)(request, context)
+    ))))
+
+  it.effect("a stream of 100,000 chunks runs in constant stack", () =>
+    Effect.gen(function*() {
+      let sum = 0
+      yield* Pagination.forEachPage(Stream.rechunk(Stream.range(1, 100_000), 1), (chunk) =>
+        Effect.sync(() => (sum += Chunk.unsafeGet(chunk, 0))))
+      expect(sum).toBe(5_000_050_000)
+    }))
+})
