@@ -9,7 +9,7 @@
  * PIPEDRIVE_COMPANY_DOMAIN, or PIPEDRIVE_BASE_URL for the fake server). A declared name the
  * account does not have stops it before any lead is read, naming the closest fields.
  */
-import { TypedLeads } from "@effect-pipedrive/core"
+import { Pagination, TypedLeads } from "@effect-pipedrive/core"
 import { PipedriveNode } from "@effect-pipedrive/node-runtime"
 import { ConfigError, Console, Effect, Stream } from "effect"
 import * as Fs from "node:fs"
@@ -56,7 +56,7 @@ const main = Effect.gen(function*() {
     : yield* Effect.acquireRelease(Effect.sync(() => Fs.openSync(values.out!, "w")), (fd) => Effect.sync(() => Fs.closeSync(fd)))
   let rows = -1
   // A page at a time: memory stays flat however many leads there are.
-  yield* Stream.runForEachChunk(yield* csvLines, (lines) =>
+  yield* Pagination.forEachPage(yield* csvLines, (lines) =>
     Effect.sync(() => {
       rows += lines.length
       Fs.writeSync(fd, [...lines].join("\n") + "\n")

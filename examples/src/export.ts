@@ -14,7 +14,7 @@
  * PIPEDRIVE_COMPANY_DOMAIN, or PIPEDRIVE_BASE_URL for the fake server).
  */
 import type { Errors, Requests } from "@effect-pipedrive/core"
-import { Lead, Leads } from "@effect-pipedrive/core"
+import { Lead, Leads, Pagination } from "@effect-pipedrive/core"
 import { PipedriveNode } from "@effect-pipedrive/node-runtime"
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import { Cause, Chunk, ConfigError, Console, DateTime, Effect, Exit, Layer, Schema, Stream } from "effect"
@@ -61,7 +61,7 @@ export const exportLeads = (
       ? Stream.concat(leads.streamLeads(params), leads.streamArchivedLeads(params))
       : leads.streamLeads(params)
     // The stream's chunks are its pages: each becomes one write of whole lines.
-    yield* Stream.runForEachChunk(all, (page) =>
+    yield* Pagination.forEachPage(all, (page) =>
       Chunk.isEmpty(page) ? Effect.void : Effect.zipRight(writer.write(page), onPage(Chunk.size(page))))
   })
 
