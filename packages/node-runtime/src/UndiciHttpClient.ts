@@ -163,11 +163,13 @@ class UndiciResponse extends Inspectable.Class
   /**
    * The whole body from undici's events, no `Stream` in between; the chunks are joined and
    * decoded once at the end. Past `maxBytes`, or interrupted, the body is destroyed: undici
-   * then aborts the request.
+   * then aborts the request. A second read fails at once.
    */
   [ResponseBody.TypeId]<E>(maxBytes: number, onTooLarge: () => E): Effect.Effect<string, E | HttpClientError.ResponseError> {
     return Effect.async<string, E | HttpClientError.ResponseError>((resume) => {
       const body = this.source.body
+      // A body already read (or destroyed) would never end again: fail rather than wait.
+      if (body.readableEnded || body.destroyed) return resume(Effect.fail(this.decodeError(new Error("the body was already read"))))
       const chunks: Array<Buffer> = []
       let size = 0
       const stop = () => {

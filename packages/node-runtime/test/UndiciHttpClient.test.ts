@@ -54,6 +54,17 @@ describe("UndiciHttpClient: reading a whole body", () => {
       expect(yield* readWith(url, bytes.length)).toEqual(Either.right(text))
     }).pipe(Effect.provide(UndiciHttpClient.layer())))
 
+  it.scopedLive("a second read of one body fails at once instead of waiting for an end that never comes", () =>
+    Effect.gen(function*() {
+      const { url } = yield* serverClosing(Serve.text(200, "{}"))
+      const response = yield* Effect.flatMap(HttpClient.HttpClient, (client) => HttpClient.withScope(client).get(url))
+      if (!ResponseBody.isTextReader(response)) return yield* Effect.dieMessage("no reader")
+      const read = response[ResponseBody.TypeId](1024, () => "over the cap" as const)
+      expect(yield* Effect.either(read)).toEqual(Either.right("{}"))
+      const again = yield* Effect.flip(read)
+      expect(again).toMatchObject({ _tag: "ResponseError", reason: "Decode" })
+    }).pipe(Effect.provide(UndiciHttpClient.layer())))
+
   it.scopedLive("an endless body fails with onTooLarge past the cap, and the connection is closed", () =>
     Effect.gen(function*() {
       const { closed, url } = yield* serverClosing(Serve.flood())
