@@ -548,7 +548,10 @@ describe("Pagination.forEachPage", () => {
       const seen: Array<number> = []
       const fiber = yield* Effect.fork(
         Pagination.forEachPage(service.streamLeads({ limit: 2 }, { concurrency: 4 }), (page) =>
-          Effect.zipRight(Effect.sync(() => seen.push(Chunk.size(page))), seen.length === 1 ? Effect.fail("full" as const) : Effect.void))
+          Effect.suspend(() => {
+            seen.push(Chunk.size(page))
+            return seen.length === 2 ? Effect.fail("full" as const) : Effect.void
+          }))
       )
       const exit = yield* settle(fiber, "1 second")
       expect(exit).toStrictEqual(Exit.fail("full"))

@@ -1,8 +1,9 @@
 /**
  * A lean `HttpClient` for Node, built directly on `undici`'s `request`: a keep-alive pool (an
  * undici `Agent`) created with the layer and destroyed with it; interrupting a request aborts
- * its socket; response headers converted once; the body streamed as undici reads it. (The
- * `PipedriveClient` reads every body from that stream against its size cap, decoding it once.)
+ * its socket; response headers converted once; the body streamed as undici reads it. Its
+ * responses are `ResponseBody.TextReader`s: the `PipedriveClient` reads every body whole from
+ * undici's events against its size cap, with no Effect `Stream` in between, decoding it once.
  *
  * `PipedriveNode.layer` runs on it. `@effect/platform-node`'s undici client stays available
  * (`transport: "platform"` there).
@@ -168,8 +169,10 @@ class UndiciResponse extends Inspectable.Class
   [ResponseBody.TypeId]<E>(maxBytes: number, onTooLarge: () => E): Effect.Effect<string, E | HttpClientError.ResponseError> {
     return Effect.async<string, E | HttpClientError.ResponseError>((resume) => {
       const body = this.source.body
-      // A body already read (or destroyed) would never end again: fail rather than wait.
-      if (body.readableEnded || body.destroyed) return resume(Effect.fail(this.decodeError(new Error("the body was already read"))))
+      // A body already read, or destroyed, would never end again: fail rather than wait.
+      if (body.readableEnded || body.destroyed) {
+        return resume(Effect.fail(this.decodeError(body.errored ?? new Error("the body was already read"))))
+      }
       const chunks: Array<Buffer> = []
       let size = 0
       const stop = () => {

@@ -283,7 +283,7 @@ class BodyBytes {
  * `HttpClient` whose responses offer no {@link ResponseBody.TextReader}. A response without a
  * body (a 204, say) has no stream to read, and reads as `""`.
  */
-export const readStream = <E>(
+const readStream = <E>(
   response: HttpClientResponse.HttpClientResponse,
   maxBytes: number,
   onTooLarge: () => E
@@ -306,6 +306,19 @@ export const readStream = <E>(
     )
   })
 
+/**
+ * The whole body as text against the cap: through the transport's
+ * {@link ResponseBody.TextReader} when its response has one, else through its stream.
+ */
+export const readText = <E>(
+  response: HttpClientResponse.HttpClientResponse,
+  maxBytes: number,
+  onTooLarge: () => E
+): Effect.Effect<string, E | HttpClientError.ResponseError> =>
+  ResponseBody.isTextReader(response)
+    ? response[ResponseBody.TypeId](maxBytes, onTooLarge)
+    : readStream(response, maxBytes, onTooLarge)
+
 /** Whether `error` is the platform's failure to read a response. */
 export const isResponseError = (error: unknown): error is HttpClientError.ResponseError =>
   HttpClientError.isHttpClientError(error) && error._tag === "ResponseError"
@@ -314,8 +327,7 @@ export const isResponseError = (error: unknown): error is HttpClientError.Respon
  * Reads the body to the end within the attempt, so a timeout or retry covers it, against a
  * cap: a `Content-Length` over it fails at once, and a body that grows past it (chunked, or
  * lying about its length) fails as soon as the bytes read pass it — the read then stops, which
- * aborts the request. The transport's {@link ResponseBody.TextReader} reads it when there is
- * one, else the response's stream. A body read once is answered once more from memory (the
+ * aborts the request (see {@link readText}). A body read once is answered once more from memory (the
  * operation reads what the policies read), then forgotten.
  */
 export const readBody = (
@@ -332,11 +344,7 @@ export const readBody = (
     }
     const declared = declaredLength(response)
     if (declared !== undefined && declared > maxBytes) return Effect.fail(tooLarge(response, maxBytes, declared))
-    const onTooLarge = () => tooLarge(response, maxBytes)
-    const text = ResponseBody.isTextReader(response)
-      ? response[ResponseBody.TypeId](maxBytes, onTooLarge)
-      : readStream(response, maxBytes, onTooLarge)
-    return Effect.matchEffect(text, {
+    return Effect.matchEffect(readText(response, maxBytes, () => tooLarge(response, maxBytes)), {
       onFailure: (error) => Effect.fail(isResponseError(error) ? fromHttpClientError(error) : error),
       onSuccess: (text) => {
         bodies.set(response, text)

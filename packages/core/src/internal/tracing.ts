@@ -14,7 +14,7 @@ import * as Inspectable from "effect/Inspectable"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 import * as ResponseBody from "../ResponseBody.js"
-import { isResponseError, readStream } from "./responses.js"
+import { isResponseError, readText } from "./responses.js"
 
 /**
  * Sends `request` with `send` in a client span of our own, with the attributes and the trace
@@ -139,13 +139,10 @@ class CredentialFreeResponse extends Inspectable.Class
   get stream(): Stream.Stream<Uint8Array, HttpClientError.ResponseError> {
     return Stream.mapError(this.#original.stream, (error) => this.#error(error))
   }
-  // The transport's faster reader when it has one; else the stream, read the same way.
+  // The original's body, read the way the client reads any (its transport's reader, if any).
   [ResponseBody.TypeId]<E>(maxBytes: number, onTooLarge: () => E): Effect.Effect<string, E | HttpClientError.ResponseError> {
-    const original = this.#original
-    return ResponseBody.isTextReader(original)
-      ? Effect.mapError(original[ResponseBody.TypeId](maxBytes, onTooLarge), (error) =>
-        isResponseError(error) ? this.#error(error) : error)
-      : readStream(this, maxBytes, onTooLarge)
+    return Effect.mapError(readText(this.#original, maxBytes, onTooLarge), (error) =>
+      isResponseError(error) ? this.#error(error) : error)
   }
 
   toJSON(): unknown {
