@@ -3,7 +3,7 @@
  * variants alternated round by round, medians and within-round ratios printed as a table and
  * written as JSON to bench-results/ (git-ignored).
  *
- *   pnpm bench [--rounds 5] [--only 1,2,3,4,5,6] [--runtime node|tsx]
+ *   pnpm bench [--rounds 5] [--only 1,2,3,4,5,6,7] [--runtime node|tsx]
  */
 import { mkdirSync, writeFileSync } from "node:fs"
 import * as Os from "node:os"
@@ -13,6 +13,7 @@ import type { Runtime } from "./lib/process.js"
 import { renderScenario, type ScenarioReport, targetSummary } from "./lib/report.js"
 import type { Context } from "./scenarios/context.js"
 import * as Latency from "./scenarios/latency.js"
+import * as Layers from "./scenarios/layers.js"
 import * as Memory from "./scenarios/memory.js"
 import * as Overhead from "./scenarios/overhead.js"
 import * as Paced from "./scenarios/paced.js"
@@ -25,7 +26,8 @@ const scenarios: ReadonlyArray<readonly [string, (context: Context) => Promise<S
   ["3", Memory.run],
   ["4", RateLimit.run],
   ["5", Overhead.run],
-  ["6", Paced.run]
+  ["6", Paced.run],
+  ["7", Layers.run]
 ]
 
 const { values } = parseArgs({

@@ -19,7 +19,11 @@ export const walkers = {
   },
   fetch: { name: "fetch-walk", args: [], label: "b fetch + JSON.parse loop" },
   sdk: { name: "sdk-walk", args: [], label: "c pipedrive SDK v1 getLeads loop" },
-  platform: { name: "platform-walk", args: [], label: "d floor: bare @effect/platform loop" }
+  platform: { name: "platform-walk", args: [], label: "d floor: bare @effect/platform loop" },
+  undici: { name: "layers-walk", args: ["--layer", "undici"], label: "undici.request + JSON.parse, no Effect" },
+  effectUndici: { name: "layers-walk", args: ["--layer", "effect-undici"], label: "+ each request an Effect.async" },
+  transport: { name: "layers-walk", args: ["--layer", "transport"], label: "+ UndiciHttpClient, a scope per request, its body reader" },
+  getLeads: { name: "layers-walk", args: ["--layer", "get-leads"], label: "+ the policies, interpreter, validation (getLeads loop)" }
 } as const
 
 type Walker = keyof typeof walkers
@@ -63,6 +67,8 @@ export interface WalkScenario {
   readonly targets: Partial<Record<Walker, number>>
   /** Also check client CPU per lead of `a1` against `b`, and the request counts. */
   readonly cpuAndRequests: boolean
+  /** Also give every other walker's client CPU per lead as a multiple of this one's, within each round. */
+  readonly cpuAgainst?: Walker
 }
 
 /** Leads per second walking `leads` leads at limit 500, no rate limit anywhere; `latencyMs` on every request. */
@@ -91,6 +97,13 @@ export const measure = (context: Context, scenario: WalkScenario): Promise<Scena
       value: Object.values(results).flat().reduce((sum, r) => sum + r.rateLimited, 0),
       target: { op: "<=", value: 0 }
     })
+    const against = scenario.cpuAgainst
+    if (against !== undefined) {
+      for (const walker of scenario.walkers.filter((walker) => walker !== against)) {
+        const ratio = ratioWithinRounds(cpuPerLead(walker), cpuPerLead(against))
+        checks.push({ label: `${walker}: client CPU per lead / ${against}'s`, value: ratio.median, perRound: ratio.perRound })
+      }
+    }
     if (scenario.cpuAndRequests) {
       const cpu = ratioWithinRounds(cpuPerLead("sequential"), cpuPerLead("fetch"))
       checks.push({ label: "client CPU per lead: a1 / b", value: cpu.median, target: { op: "<=", value: 1.1 }, perRound: cpu.perRound })
@@ -125,7 +138,9 @@ export const measure = (context: Context, scenario: WalkScenario): Promise<Scena
       checks,
       notes: [
         "client CPU is user + system time of the client process over the walk (all its threads: GC helpers included)",
-        "a runs with the default K (what the limiter has room for, at most 4; no limit here, so 4); a1 walks one page at a time",
+        ...(scenario.walkers.includes("effect")
+          ? ["a runs with the default K (what the limiter has room for, at most 4; no limit here, so 4); a1 walks one page at a time"]
+          : []),
         "a and a1 consume each page with Pagination.forEachPage, as the README recommends",
         ...(scenario.walkers.includes("sequentialSink")
           ? ["a1-sink carries no target: a1 consumed with Stream.runForEachChunk, whose sink keeps each page long enough to be promoted"]

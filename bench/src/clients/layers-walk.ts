@@ -1,0 +1,91 @@
+/**
+ * The same start/limit walk one layer of the client's stack at a time, to see where its CPU
+ * goes (scenario 7). Each layer adds to the one before:
+ *
+ * - `undici`: `undici.request` on the pool `PipedriveNode` uses, `JSON.parse`, no Effect;
+ * - `effect-undici`: the same requests, each an `Effect.async`;
+ * - `transport`: `UndiciHttpClient` through `HttpClient.withScope` (a scope and an abort
+ *   signal per request, as the client sends), the body read by its `ResponseBody.TextReader`;
+ * - `get-leads`: `Leads.getLeads` over `PipedriveNode.layer`: every policy, the interpreter
+ *   and full validation, no stream.
+ *
+ *   layers-walk --layer L --url U --token T --leads N [--limit 500]
+ */
+import { Leads, ResponseBody } from "@effect-pipedrive/core"
+import * as PipedriveNode from "@effect-pipedrive/node-runtime/PipedriveNode"
+import * as UndiciHttpClient from "@effect-pipedrive/node-runtime/UndiciHttpClient"
+import * as HttpClient from "@effect/platform/HttpClient"
+import { Effect, Redacted, type Scope } from "effect"
+import { type ClientResult, intArg, report, requiredArg } from "../lib/protocol.js"
+import { type ListBody, makeWalk, pageOf } from "../lib/walk.js"
+
+const url = requiredArg("url")
+const token = requiredArg("token")
+const leads = intArg("leads", 100_000)
+const limit = intArg("limit", 500)
+const headers = { "x-api-token": token, accept: "application/json" }
+
+type Agent = Effect.Effect.Success<ReturnType<typeof UndiciHttpClient.makeAgent>>
+
+const pageUrl = (start: number) => new URL(`${url}/leads?start=${start}&limit=${limit}`)
+
+const requestOptions = (start: number) => {
+  const target = pageUrl(start)
+  return { origin: target.origin, path: target.pathname + target.search, method: "GET" as const, headers }
+}
+
+/** Walks with `page(start)` giving each page's text, in an Effect program. */
+const walkWith = <E, R>(page: (start: number) => Effect.Effect<string, E, R>) =>
+  Effect.gen(function*() {
+    const pages = makeWalk(leads, limit)
+    let start: number | undefined = 0
+    while (start !== undefined) start = pages.take(pageOf(JSON.parse(yield* page(start)) as ListBody), start)
+    return pages.stop()
+  })
+
+const layers: Record<string, Effect.Effect<ClientResult, unknown, Scope.Scope>> = {
+  undici: Effect.flatMap(UndiciHttpClient.makeAgent(), (agent) =>
+    Effect.promise(async () => {
+      const pages = makeWalk(leads, limit)
+      let start: number | undefined = 0
+      while (start !== undefined) {
+        const response = await agent.request(requestOptions(start))
+        start = pages.take(pageOf(JSON.parse(await response.body.text()) as ListBody), start)
+      }
+      return pages.stop()
+    })),
+  "effect-undici": Effect.flatMap(UndiciHttpClient.makeAgent(), (agent) =>
+    walkWith((start) =>
+      Effect.flatMap(
+        Effect.async<Awaited<ReturnType<Agent["request"]>>>((resume) => {
+          agent.request(requestOptions(start), (error, data) => resume(error === null ? Effect.succeed(data) : Effect.die(error)))
+        }),
+        (response) => Effect.promise(() => response.body.text())
+      ))),
+  transport: Effect.flatMap(UndiciHttpClient.makeAgent(), (agent) => {
+    const client = HttpClient.withScope(UndiciHttpClient.make(agent))
+    return walkWith((start) =>
+      Effect.scoped(Effect.flatMap(client.get(pageUrl(start), { headers }), (response) =>
+        ResponseBody.isTextReader(response)
+          ? response[ResponseBody.TypeId](32 * 1024 * 1024, () => new Error("too large"))
+          : Effect.dieMessage("the transport's response has no reader"))))
+  }),
+  "get-leads": Effect.gen(function*() {
+    const service = yield* Leads.Leads
+    const pages = makeWalk(leads, limit)
+    let start: number | undefined = 0
+    while (start !== undefined) {
+      const page = yield* service.getLeads({ start, limit })
+      start = pages.take({ leads: page.items, pagination: page.pagination }, start)
+    }
+    return pages.stop()
+  }).pipe(Effect.provide(PipedriveNode.layer({ apiToken: Redacted.make(token), baseUrl: url, rateLimit: false })))
+}
+
+const walk = layers[requiredArg("layer")]
+if (walk === undefined) throw new Error(`--layer must be one of ${Object.keys(layers).join(", ")}`)
+
+Effect.runPromise(Effect.scoped(walk)).then(report, (error: unknown) => {
+  console.error(error)
+  process.exitCode = 1
+})
