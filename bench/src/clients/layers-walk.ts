@@ -17,7 +17,7 @@ import * as UndiciHttpClient from "@effect-pipedrive/node-runtime/UndiciHttpClie
 import * as HttpClient from "@effect/platform/HttpClient"
 import { Effect, Redacted, type Scope } from "effect"
 import { type ClientResult, intArg, report, requiredArg } from "../lib/protocol.js"
-import { type ListBody, makeWalk, pageOf } from "../lib/walk.js"
+import { type ListBody, makeWalk, pageOf, type RawPage } from "../lib/walk.js"
 
 const url = requiredArg("url")
 const token = requiredArg("token")
@@ -34,14 +34,17 @@ const requestOptions = (start: number) => {
   return { origin: target.origin, path: target.pathname + target.search, method: "GET" as const, headers }
 }
 
-/** Walks with `page(start)` giving each page's text, in an Effect program. */
-const walkWith = <E, R>(page: (start: number) => Effect.Effect<string, E, R>) =>
+/** Walks with `page(start)` giving each page, in an Effect program. */
+const walkWith = <E, R>(page: (start: number) => Effect.Effect<RawPage, E, R>) =>
   Effect.gen(function*() {
     const pages = makeWalk(leads, limit)
     let start: number | undefined = 0
-    while (start !== undefined) start = pages.take(pageOf(JSON.parse(yield* page(start)) as ListBody), start)
+    while (start !== undefined) start = pages.take(yield* page(start), start)
     return pages.stop()
   })
+
+/** The page in a body's text, unvalidated. */
+const parsed = (text: string): RawPage => pageOf(JSON.parse(text) as ListBody)
 
 const layers: Record<string, Effect.Effect<ClientResult, unknown, Scope.Scope>> = {
   undici: Effect.flatMap(UndiciHttpClient.makeAgent(), (agent) =>
@@ -50,7 +53,7 @@ const layers: Record<string, Effect.Effect<ClientResult, unknown, Scope.Scope>> 
       let start: number | undefined = 0
       while (start !== undefined) {
         const response = await agent.request(requestOptions(start))
-        start = pages.take(pageOf(JSON.parse(await response.body.text()) as ListBody), start)
+        start = pages.take(parsed(await response.body.text()), start)
       }
       return pages.stop()
     })),
@@ -60,26 +63,21 @@ const layers: Record<string, Effect.Effect<ClientResult, unknown, Scope.Scope>> 
         Effect.async<Awaited<ReturnType<Agent["request"]>>>((resume) => {
           agent.request(requestOptions(start), (error, data) => resume(error === null ? Effect.succeed(data) : Effect.die(error)))
         }),
-        (response) => Effect.promise(() => response.body.text())
+        (response) => Effect.promise(async () => parsed(await response.body.text()))
       ))),
   transport: Effect.flatMap(UndiciHttpClient.makeAgent(), (agent) => {
     const client = HttpClient.withScope(UndiciHttpClient.make(agent))
     return walkWith((start) =>
       Effect.scoped(Effect.flatMap(client.get(pageUrl(start), { headers }), (response) =>
         ResponseBody.isTextReader(response)
-          ? response[ResponseBody.TypeId](32 * 1024 * 1024, () => new Error("too large"))
+          ? Effect.map(response[ResponseBody.TypeId](32 * 1024 * 1024, () => new Error("too large")), parsed)
           : Effect.dieMessage("the transport's response has no reader"))))
   }),
-  "get-leads": Effect.gen(function*() {
-    const service = yield* Leads.Leads
-    const pages = makeWalk(leads, limit)
-    let start: number | undefined = 0
-    while (start !== undefined) {
-      const page = yield* service.getLeads({ start, limit })
-      start = pages.take({ leads: page.items, pagination: page.pagination }, start)
-    }
-    return pages.stop()
-  }).pipe(Effect.provide(PipedriveNode.layer({ apiToken: Redacted.make(token), baseUrl: url, rateLimit: false })))
+  "get-leads": Effect.flatMap(Leads.Leads, (service) =>
+    walkWith((start) =>
+      Effect.map(service.getLeads({ start, limit }), (page) => ({ leads: page.items, pagination: page.pagination })))).pipe(
+      Effect.provide(PipedriveNode.layer({ apiToken: Redacted.make(token), baseUrl: url, rateLimit: false }))
+    )
 }
 
 const walk = layers[requiredArg("layer")]

@@ -201,12 +201,12 @@ class UndiciResponse extends Inspectable.Class
     })
   }
 
+  // The same read with no cap, kept: `text` and `json` answer it again however often asked.
   private textBody: Effect.Effect<string, HttpClientError.ResponseError> | undefined
   get text(): Effect.Effect<string, HttpClientError.ResponseError> {
-    return this.textBody ??= Effect.runSync(Effect.cached(Effect.tryPromise({
-      try: () => this.source.body.text(),
-      catch: (cause) => this.decodeError(cause)
-    })))
+    return this.textBody ??= Effect.runSync(
+      Effect.cached(this[ResponseBody.TypeId](Number.POSITIVE_INFINITY, () => this.decodeError(new Error("no cap to pass"))))
+    )
   }
 
   get json(): Effect.Effect<unknown, HttpClientError.ResponseError> {

@@ -65,6 +65,15 @@ describe("UndiciHttpClient: reading a whole body", () => {
       expect(again).toMatchObject({ _tag: "ResponseError", reason: "Decode" })
     }).pipe(Effect.provide(UndiciHttpClient.layer())))
 
+  it.scopedLive("text and json read the body once and answer it again", () =>
+    Effect.gen(function*() {
+      const { url } = yield* serverClosing(Serve.text(200, `{"title":"Zoë"}`))
+      const response = yield* Effect.flatMap(HttpClient.HttpClient, (client) => HttpClient.withScope(client).get(url))
+      expect(yield* response.text).toBe(`{"title":"Zoë"}`)
+      expect(yield* response.text).toBe(`{"title":"Zoë"}`)
+      expect(yield* response.json).toEqual({ title: "Zoë" })
+    }).pipe(Effect.provide(UndiciHttpClient.layer())))
+
   it.scopedLive("an endless body fails with onTooLarge past the cap, and the connection is closed", () =>
     Effect.gen(function*() {
       const { closed, url } = yield* serverClosing(Serve.flood())
