@@ -5,7 +5,8 @@
  * - `undici`: `undici.request` on the pool `PipedriveNode` uses, `JSON.parse`, no Effect;
  * - `effect-undici`: the same requests, each an `Effect.async`;
  * - `transport`: `UndiciHttpClient` through `HttpClient.withScope` (a scope and an abort
- *   signal per request, as the client sends), the body read by its `ResponseBody.TextReader`;
+ *   signal per request, as the client sends), the body read by its `ResponseBody.BytesReader`
+ *   and parsed in pieces by `ResponseBody.parseJson`;
  * - `get-leads`: `Leads.getLeads` over `PipedriveNode.layer`: every policy, the interpreter
  *   and full validation, no stream.
  *
@@ -69,8 +70,11 @@ const layers: Record<string, Effect.Effect<ClientResult, unknown, Scope.Scope>> 
     const client = HttpClient.withScope(UndiciHttpClient.make(agent))
     return walkWith((start) =>
       Effect.scoped(Effect.flatMap(client.get(pageUrl(start), { headers }), (response) =>
-        ResponseBody.isTextReader(response)
-          ? Effect.map(response[ResponseBody.TypeId](32 * 1024 * 1024, () => new Error("too large")), parsed)
+        ResponseBody.isBytesReader(response)
+          ? Effect.map(
+            response[ResponseBody.TypeId](32 * 1024 * 1024, () => new Error("too large")),
+            (chunks) => pageOf(ResponseBody.parseJson(chunks) as ListBody)
+          )
           : Effect.dieMessage("the transport's response has no reader"))))
   }),
   "get-leads": Effect.flatMap(Leads.Leads, (service) =>

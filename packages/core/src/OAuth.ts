@@ -30,6 +30,7 @@ import {
   type ResponseTooLarge,
   type TransportError
 } from "./Errors.js"
+import { textOf } from "./internal/json.js"
 import { fromHttpClientError, readBody } from "./internal/responses.js"
 import { clientSpan } from "./internal/tracing.js"
 import * as variables from "./internal/variables.js"
@@ -233,7 +234,7 @@ const post = (
     // In a span of our own that ends with the status: the platform's would end with the
     // response, whose request holds the Basic credentials and the form (code, refresh token).
     const { status, text } = yield* clientSpan(request, (sent) => Effect.mapError(client.execute(sent), fromHttpClientError)).pipe(
-      Effect.flatMap((response) => Effect.map(readBody(response), (text) => ({ status: response.status, text }))),
+      Effect.flatMap((response) => Effect.map(readBody(response), (body) => ({ status: response.status, text: textOf(body) }))),
       Effect.timeoutFail({
         duration: Duration.millis(timeoutMillis),
         onTimeout: () => new RequestTimeout({ method: "POST", path, timeoutMillis })

@@ -166,10 +166,10 @@ export interface StreamOptions {
 
 /**
  * What {@link paginate} walks: where to begin, how to fetch the page at an offset (`T`, such
- * as the response's text) and how to open it into a page, and the request it stands for (for
+ * as the response's bytes) and how to open it into a page, and the request it stands for (for
  * errors). A page is opened only as the consumer gets it, so that no fiber, span or buffer
  * holds it before: a parsed page held across young-generation collections is copied and
- * promoted, one string is not.
+ * promoted, its bytes are not.
  *
  * @since 0.1.0
  * @category models

@@ -26,6 +26,7 @@ import * as Scope from "effect/Scope"
 import { CurrentOperation } from "./Operation.js"
 import { type PipedriveError, RequestTimeout, TokenStoreError } from "./Errors.js"
 import * as OAuth from "./OAuth.js"
+import { textOf } from "./internal/json.js"
 import * as responses from "./internal/responses.js"
 import * as metrics from "./internal/metrics.js"
 import * as variables from "./internal/variables.js"
@@ -342,12 +343,12 @@ const build = Effect.fnUntraced(function*(policies: Policies, credentials: Crede
           Effect.zipRight(Effect.flatMap(limiter.info, metrics.recordBudget)),
           Effect.catchAll(Effect.logWarning)
         ),
-        Effect.flatMap(readBody(response, maxResponseBytes), (text) =>
+        Effect.flatMap(readBody(response, maxResponseBytes), (body) =>
           response.status >= 200 && response.status < 300
             ? Effect.succeed(response)
             : Effect.flatMap(
               Clock.currentTimeMillis,
-              (now) => Effect.fail(fromStatus(request, response, text, operation, now))
+              (now) => Effect.fail(fromStatus(request, response, textOf(body), operation, now))
             ))
       )))
   const attempt = HttpClient.makeWith(

@@ -118,10 +118,14 @@ describe("response size cap", () => {
 })
 
 /**
- * A transport whose responses offer a `ResponseBody.TextReader` answering `read(maxBytes)`:
- * the text, `"tooLarge"` (its `onTooLarge()`), or `"broken"` (a `ResponseError`). Each response's
+ * A transport whose responses offer a `ResponseBody.BytesReader` answering `read(maxBytes)`:
+ * the text (handed over as UTF-8 in chunks of 3 bytes, so characters are split between
+ * chunks), `"tooLarge"` (its `onTooLarge()`), or `"broken"` (a `ResponseError`). Each response's
  * own body is the test's counting stream, which the client must then leave alone.
  */
+const chunksOf = (bytes: Uint8Array, size: number): Array<Uint8Array> =>
+  Array.from({ length: Math.ceil(bytes.length / size) }, (_, i) => bytes.subarray(i * size, (i + 1) * size))
+
 const withReader = (read: (maxBytes: number) => string | "tooLarge" | "broken") => {
   const { stats, stream } = body(endless(new Uint8Array(1024)))
   const calls: Array<number> = []
@@ -136,21 +140,21 @@ const withReader = (read: (maxBytes: number) => string | "tooLarge" | "broken") 
             ? Effect.fail(onTooLarge())
             : outcome === "broken"
             ? Effect.fail(new HttpClientError.ResponseError({ request: response.request, response, reason: "Decode", cause: new Error("socket hang up") }))
-            : Effect.succeed(outcome)
+            : Effect.succeed(chunksOf(new TextEncoder().encode(outcome), 3))
         }
       })))
   const getLead = Effect.flatMap(Leads.Leads, (leads) => leads.getLead(leadId(1)))
   return { calls, client: reading, getLead, sent, stats }
 }
 
-describe("a transport's own whole-body reader (ResponseBody.TextReader)", () => {
+describe("a transport's own whole-body reader (ResponseBody.BytesReader)", () => {
   it.effect("reads the body, with the client's cap, instead of the stream", () =>
     Effect.gen(function*() {
       const { calls, client, getLead, stats } = withReader(() =>
-        JSON.stringify({ success: true, data: leadJson({ id: leadId(1), title: "Zoë" }) })
+        JSON.stringify({ success: true, data: leadJson({ id: leadId(1), title: "Zoë ☃ 😀" }) })
       )
       const lead = yield* Effect.provide(getLead, leadsLayer(client, { maxResponseBytes: 5000 }))
-      expect(lead.title).toBe("Zoë")
+      expect(lead.title).toBe("Zoë ☃ 😀")
       expect(calls).toEqual([5000])
       expect(stats.pulled).toBe(0)
     }))

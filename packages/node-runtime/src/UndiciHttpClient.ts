@@ -2,8 +2,9 @@
  * A lean `HttpClient` for Node, built directly on `undici`'s `request`: a keep-alive pool (an
  * undici `Agent`) created with the layer and destroyed with it; interrupting a request aborts
  * its socket; response headers converted once; the body streamed as undici reads it. Its
- * responses are `ResponseBody.TextReader`s: the `PipedriveClient` reads every body whole from
- * undici's events against its size cap, with no Effect `Stream` in between, decoding it once.
+ * responses are `ResponseBody.BytesReader`s: the `PipedriveClient` reads every body whole from
+ * undici's events against its size cap, with no Effect `Stream` in between, and parses the
+ * chunks as they arrived (never joined into one buffer or one string).
  *
  * `PipedriveNode.layer` runs on it. `@effect/platform-node`'s undici client stays available
  * (`transport: "platform"` there).
@@ -122,7 +123,7 @@ export const layer = (options: PoolOptions = {}): Layer.Layer<HttpClient.HttpCli
 const decoder = new TextDecoder()
 
 class UndiciResponse extends Inspectable.Class
-  implements HttpClientResponse.HttpClientResponse, ResponseBody.TextReader
+  implements HttpClientResponse.HttpClientResponse, ResponseBody.BytesReader
 {
   readonly [HttpIncomingMessage.TypeId]: HttpIncomingMessage.TypeId = HttpIncomingMessage.TypeId
   readonly [HttpClientResponse.TypeId]: HttpClientResponse.TypeId = HttpClientResponse.TypeId
@@ -162,12 +163,15 @@ class UndiciResponse extends Inspectable.Class
   }
 
   /**
-   * The whole body from undici's events, no `Stream` in between; the chunks are joined and
-   * decoded once at the end. Past `maxBytes`, or interrupted, the body is destroyed: undici
-   * then aborts the request. A second read fails at once.
+   * The whole body from undici's events, no `Stream` in between, as the chunks undici read.
+   * Past `maxBytes`, or interrupted, the body is destroyed: undici then aborts the request. A
+   * second read fails at once.
    */
-  [ResponseBody.TypeId]<E>(maxBytes: number, onTooLarge: () => E): Effect.Effect<string, E | HttpClientError.ResponseError> {
-    return Effect.async<string, E | HttpClientError.ResponseError>((resume) => {
+  [ResponseBody.TypeId]<E>(
+    maxBytes: number,
+    onTooLarge: () => E
+  ): Effect.Effect<ReadonlyArray<Uint8Array>, E | HttpClientError.ResponseError> {
+    return Effect.async<ReadonlyArray<Uint8Array>, E | HttpClientError.ResponseError>((resume) => {
       const body = this.source.body
       // A body already read, or destroyed, would never end again: fail rather than wait.
       if (body.readableEnded || body.destroyed) {
@@ -187,7 +191,7 @@ class UndiciResponse extends Inspectable.Class
       }
       const onEnd = () => {
         stop()
-        resume(Effect.succeed(decoder.decode(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size))))
+        resume(Effect.succeed(chunks))
       }
       const onError = (cause: unknown) => {
         stop()
@@ -201,12 +205,14 @@ class UndiciResponse extends Inspectable.Class
     })
   }
 
-  // The same read with no cap, kept: `text` and `json` answer it again however often asked.
+  // The same read with no cap, decoded once and kept: `text` and `json` answer it again however
+  // often asked.
   private textBody: Effect.Effect<string, HttpClientError.ResponseError> | undefined
   get text(): Effect.Effect<string, HttpClientError.ResponseError> {
-    return this.textBody ??= Effect.runSync(
-      Effect.cached(this[ResponseBody.TypeId](Number.POSITIVE_INFINITY, () => this.decodeError(new Error("no cap to pass"))))
-    )
+    return this.textBody ??= Effect.runSync(Effect.cached(Effect.map(
+      this[ResponseBody.TypeId](Number.POSITIVE_INFINITY, () => this.decodeError(new Error("no cap to pass"))),
+      (chunks) => decoder.decode(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks))
+    )))
   }
 
   get json(): Effect.Effect<unknown, HttpClientError.ResponseError> {

@@ -7,7 +7,8 @@ import * as Schema from "effect/Schema"
 import type { Endpoint, PathEncoded } from "../Endpoint.js"
 import { InvalidInput, type PipedriveError } from "../Errors.js"
 import { CurrentOperation, type Operation } from "../Operation.js"
-import { decodeFailure, isUnsuccessful, issuesOf, readBody, unsuccessful } from "./responses.js"
+import { parseBytes } from "./json.js"
+import { type Bytes, decodeFailure, isUnsuccessful, issuesOf, readBody, unsuccessful } from "./responses.js"
 import { compile } from "./validator.js"
 
 const validationOptions = { errors: "all", onExcessProperty: "ignore" } as const
@@ -35,23 +36,23 @@ const fillPath = (
 }
 
 /**
- * A 2xx response whose body was read within the policies, not yet parsed. The text is taken
+ * A 2xx response whose body was read within the policies, not yet parsed. The bytes are taken
  * once, by the parse: a fetched value is what the span, the timeout and the fiber around the
  * request end with, and such an exit can outlive the request in an object the young generation
- * treats as live, so a text still referenced from it (a large string goes straight to the
- * large-object space) would be promoted with it and stay until the next full collection.
+ * treats as live, so a body still referenced from it would be kept with it until the next full
+ * collection.
  */
 export class Fetched {
-  #text: string | undefined
-  constructor(readonly response: HttpClientResponse.HttpClientResponse, text: string) {
-    this.#text = text
+  #body: Bytes | undefined
+  constructor(readonly response: HttpClientResponse.HttpClientResponse, body: Bytes) {
+    this.#body = body
   }
-  /** The body's text, handed out once: a second parse of one response is a bug, not an empty body. */
-  take(): string {
-    const text = this.#text
-    if (text === undefined) throw new Error("a fetched body was parsed twice")
-    this.#text = undefined
-    return text
+  /** The body, handed out once: a second parse of one response is a bug, not an empty body. */
+  take(): Bytes {
+    const body = this.#body
+    if (body === undefined) throw new Error("a fetched body was parsed twice")
+    this.#body = undefined
+    return body
   }
 }
 
@@ -61,8 +62,8 @@ export class Fetched {
  * body, in a span named `<service>.<name>` with its path parameters as attributes. `parse`
  * decodes the body, outside every span, timeout and fiber result: a parsed page that is the
  * result of such a wrapper survives young-generation collections and gets copied and promoted,
- * while the text is one string (a large one is never copied). A stream parses each page as it
- * hands it over.
+ * while the bytes are a few buffers outside the heap. A stream parses each page as it hands it
+ * over.
  */
 export const exchange = (
   client: HttpClient.HttpClient.With<PipedriveError>,
@@ -123,16 +124,14 @@ export const exchange = (
 
     const response = yield* Effect.provideService(client.execute(request), CurrentOperation, operation)
     yield* Effect.annotateCurrentSpan("http.response.status_code", response.status)
-    const text = yield* readBody(response)
-    return new Fetched(response, text)
+    return new Fetched(response, yield* readBody(response))
   })
 
   const parse = (fetched: Fetched): Either.Either<unknown, PipedriveError> => {
     const response = fetched.response
-    const text = fetched.take()
     let json: unknown
     try {
-      json = JSON.parse(text)
+      json = parseBytes(fetched.take())
     } catch (error) {
       return Either.left(decodeFailure(response, error instanceof Error ? error : new Error(String(error))))
     }

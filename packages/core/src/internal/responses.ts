@@ -215,8 +215,11 @@ export const decodeFailure = (
 /** The cap on a response body unless the client's `maxResponseBytes` says otherwise: 32 MiB. */
 export const defaultMaxResponseBytes = 32 * 1024 * 1024
 
+/** A body as read: the chunks of bytes it arrived in, never joined (see `json.ts`). */
+export type Bytes = ReadonlyArray<Uint8Array>
+
 /** Bodies read by the client's policies, for the operation that decodes them afterwards. */
-const bodies = new WeakMap<HttpClientResponse.HttpClientResponse, string>()
+const bodies = new WeakMap<HttpClientResponse.HttpClientResponse, Bytes>()
 
 const declaredLength = (response: HttpClientResponse.HttpClientResponse): number | undefined => {
   const header = response.headers["content-length"]
@@ -233,68 +236,25 @@ const tooLarge = (response: HttpClientResponse.HttpClientResponse, maxBytes: num
     ...(declaredBytes === undefined ? {} : { declaredBytes })
   })
 
-const decoder = new TextDecoder()
-
 /**
- * The bytes of a body as they arrive, decoded once at the end: straight into one buffer of the
- * size `Content-Length` declared, else as chunks joined once.
- */
-class BodyBytes {
-  private buffer: Uint8Array | undefined
-  private readonly chunks: Array<Uint8Array> = []
-  size = 0
-  constructor(declared: number | undefined) {
-    this.buffer = declared === undefined ? undefined : new Uint8Array(declared)
-  }
-  add(bytes: Uint8Array) {
-    if (this.buffer !== undefined && this.size + bytes.length <= this.buffer.length) {
-      this.buffer.set(bytes, this.size)
-    } else {
-      // More than declared (an HTTP parser refuses that; another transport may not).
-      if (this.buffer !== undefined) this.chunks.push(this.buffer.subarray(0, this.size))
-      this.buffer = undefined
-      this.chunks.push(bytes)
-    }
-    this.size += bytes.length
-  }
-  /**
-   * One UTF-8 decode of everything, a character split across chunks included. The bytes are
-   * let go at once: whatever still holds this object (a closure of the read) must not hold
-   * them into the next collection.
-   */
-  text(): string {
-    const buffer = this.buffer
-    const chunks = this.chunks.splice(0)
-    this.buffer = undefined
-    if (buffer !== undefined) return decoder.decode(buffer.subarray(0, this.size))
-    if (chunks.length === 1) return decoder.decode(chunks[0])
-    const bytes = new Uint8Array(this.size)
-    let offset = 0
-    for (const chunk of chunks) {
-      bytes.set(chunk, offset)
-      offset += chunk.length
-    }
-    return decoder.decode(bytes)
-  }
-}
-
-/**
- * The body through the response's `stream`, against the cap, decoded once: the way over any
- * `HttpClient` whose responses offer no {@link ResponseBody.TextReader}. A response without a
- * body (a 204, say) has no stream to read, and reads as `""`.
+ * The body through the response's `stream`, against the cap: the way over any `HttpClient`
+ * whose responses offer no {@link ResponseBody.BytesReader}. A response without a body (a 204,
+ * say) has no stream to read, and reads as no bytes.
  */
 const readStream = <E>(
   response: HttpClientResponse.HttpClientResponse,
   maxBytes: number,
   onTooLarge: () => E
-): Effect.Effect<string, E | HttpClientError.ResponseError> =>
+): Effect.Effect<Bytes, E | HttpClientError.ResponseError> =>
   Effect.suspend(() => {
-    const bytes = new BodyBytes(declaredLength(response))
+    const chunks: Array<Uint8Array> = []
+    let size = 0
     return response.stream.pipe(
       Stream.runForEachChunk((chunk) => {
         for (const piece of chunk) {
-          if (bytes.size + piece.length > maxBytes) return Effect.fail(onTooLarge())
-          bytes.add(piece)
+          size += piece.length
+          if (size > maxBytes) return Effect.fail(onTooLarge())
+          chunks.push(piece)
         }
         return Effect.void
       }),
@@ -302,20 +262,20 @@ const readStream = <E>(
         (error): error is HttpClientError.ResponseError => isResponseError(error) && error.reason === "EmptyBody",
         () => Effect.void
       ),
-      Effect.map(() => bytes.text())
+      Effect.as(chunks)
     )
   })
 
 /**
- * The whole body as text against the cap: through the transport's
- * {@link ResponseBody.TextReader} when its response has one, else through its stream.
+ * The whole body against the cap: through the transport's {@link ResponseBody.BytesReader}
+ * when its response has one, else through its stream.
  */
-export const readText = <E>(
+export const readBytes = <E>(
   response: HttpClientResponse.HttpClientResponse,
   maxBytes: number,
   onTooLarge: () => E
-): Effect.Effect<string, E | HttpClientError.ResponseError> =>
-  ResponseBody.isTextReader(response)
+): Effect.Effect<Bytes, E | HttpClientError.ResponseError> =>
+  ResponseBody.isBytesReader(response)
     ? response[ResponseBody.TypeId](maxBytes, onTooLarge)
     : readStream(response, maxBytes, onTooLarge)
 
@@ -327,28 +287,28 @@ export const isResponseError = (error: unknown): error is HttpClientError.Respon
  * Reads the body to the end within the attempt, so a timeout or retry covers it, against a
  * cap: a `Content-Length` over it fails at once, and a body that grows past it (chunked, or
  * lying about its length) fails as soon as the bytes read pass it — the read then stops, which
- * aborts the request (see {@link readText}). A body read once is answered once more from memory (the
- * operation reads what the policies read), then forgotten.
+ * aborts the request (see {@link readBytes}). A body read once is answered once more from
+ * memory (the operation reads what the policies read), then forgotten.
  */
 export const readBody = (
   response: HttpClientResponse.HttpClientResponse,
   maxBytes: number = defaultMaxResponseBytes
-): Effect.Effect<string, Errors.TransportError | Errors.ResponseTooLarge> =>
+): Effect.Effect<Bytes, Errors.TransportError | Errors.ResponseTooLarge> =>
   Effect.suspend(() => {
     const read = bodies.get(response)
     if (read !== undefined) {
       // Taken, not kept: the response outlives the read in the exits of the policies' wrappers,
-      // and an entry would keep the text (a large string) alive as long as the response.
+      // and an entry would keep the body alive as long as the response.
       bodies.delete(response)
       return Effect.succeed(read)
     }
     const declared = declaredLength(response)
     if (declared !== undefined && declared > maxBytes) return Effect.fail(tooLarge(response, maxBytes, declared))
-    return Effect.matchEffect(readText(response, maxBytes, () => tooLarge(response, maxBytes)), {
+    return Effect.matchEffect(readBytes(response, maxBytes, () => tooLarge(response, maxBytes)), {
       onFailure: (error) => Effect.fail(isResponseError(error) ? fromHttpClientError(error) : error),
-      onSuccess: (text) => {
-        bodies.set(response, text)
-        return Effect.succeed(text)
+      onSuccess: (bytes) => {
+        bodies.set(response, bytes)
+        return Effect.succeed(bytes)
       }
     })
   })

@@ -14,7 +14,7 @@ import * as Inspectable from "effect/Inspectable"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 import * as ResponseBody from "../ResponseBody.js"
-import { isResponseError, readText } from "./responses.js"
+import { isResponseError, readBytes } from "./responses.js"
 
 /**
  * Sends `request` with `send` in a client span of our own, with the attributes and the trace
@@ -83,7 +83,7 @@ export const withoutCredentials = (
 }
 
 class CredentialFreeResponse extends Inspectable.Class
-  implements HttpClientResponse.HttpClientResponse, ResponseBody.TextReader
+  implements HttpClientResponse.HttpClientResponse, ResponseBody.BytesReader
 {
   readonly [HttpClientResponse.TypeId]: HttpClientResponse.TypeId = HttpClientResponse.TypeId
   readonly [HttpIncomingMessage.TypeId]: HttpIncomingMessage.TypeId = HttpIncomingMessage.TypeId
@@ -140,8 +140,11 @@ class CredentialFreeResponse extends Inspectable.Class
     return Stream.mapError(this.#original.stream, (error) => this.#error(error))
   }
   // The original's body, read the way the client reads any (its transport's reader, if any).
-  [ResponseBody.TypeId]<E>(maxBytes: number, onTooLarge: () => E): Effect.Effect<string, E | HttpClientError.ResponseError> {
-    return Effect.mapError(readText(this.#original, maxBytes, onTooLarge), (error) =>
+  [ResponseBody.TypeId]<E>(
+    maxBytes: number,
+    onTooLarge: () => E
+  ): Effect.Effect<ReadonlyArray<Uint8Array>, E | HttpClientError.ResponseError> {
+    return Effect.mapError(readBytes(this.#original, maxBytes, onTooLarge), (error) =>
       isResponseError(error) ? this.#error(error) : error)
   }
 
