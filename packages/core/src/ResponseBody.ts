@@ -82,7 +82,6 @@ export const isBytesReader = (u: unknown): u is BytesReader => hasProperty(u, Ty
  * @example
  * ```ts
  * import { ResponseBody } from "@effect-pipedrive/core"
- * import * as assert from "node:assert"
  *
  * const encoder = new TextEncoder()
  * const body = [encoder.encode(`{"success":true,"da`), encoder.encode(`ta":[1,2]}`)]
