@@ -2,8 +2,11 @@
  * The same start/limit walk one layer of the client's stack at a time, to see where its CPU
  * goes (scenario 7). Each layer adds to the one before:
  *
- * - `undici`: `undici.request` on the pool `PipedriveNode` uses, `JSON.parse`, no Effect;
- * - `effect-undici`: the same requests, each an `Effect.async`;
+ * - `undici`: `undici.request` on the pool `PipedriveNode` uses, the body's text, `JSON.parse`,
+ *   no Effect;
+ * - `undici-pieces`: the same requests, the body's chunks parsed by `ResponseBody.parseJson`
+ *   (never one large string);
+ * - `effect-undici`: the same, each request an `Effect.async`;
  * - `transport`: `UndiciHttpClient` through `HttpClient.withScope` (a scope and an abort
  *   signal per request, as the client sends), the body read by its `ResponseBody.BytesReader`
  *   and parsed in pieces by `ResponseBody.parseJson`;
@@ -47,6 +50,16 @@ const walkWith = <E, R>(page: (start: number) => Effect.Effect<RawPage, E, R>) =
 /** The page in a body's text, unvalidated. */
 const parsed = (text: string): RawPage => pageOf(JSON.parse(text) as ListBody)
 
+/** The page in a body's chunks, parsed in pieces, unvalidated. */
+const parsedPieces = (chunks: ReadonlyArray<Uint8Array>): RawPage => pageOf(ResponseBody.parseJson(chunks) as ListBody)
+
+/** A body's chunks as undici reads them. */
+const chunksOf = (body: NodeJS.ReadableStream): Promise<Array<Uint8Array>> =>
+  new Promise((resolve, reject) => {
+    const chunks: Array<Uint8Array> = []
+    body.on("data", (chunk: Uint8Array) => chunks.push(chunk)).on("end", () => resolve(chunks)).on("error", reject)
+  })
+
 const layers: Record<string, Effect.Effect<ClientResult, unknown, Scope.Scope>> = {
   undici: Effect.flatMap(UndiciHttpClient.makeAgent(), (agent) =>
     Effect.promise(async () => {
@@ -58,13 +71,23 @@ const layers: Record<string, Effect.Effect<ClientResult, unknown, Scope.Scope>> 
       }
       return pages.stop()
     })),
+  "undici-pieces": Effect.flatMap(UndiciHttpClient.makeAgent(), (agent) =>
+    Effect.promise(async () => {
+      const pages = makeWalk(leads, limit)
+      let start: number | undefined = 0
+      while (start !== undefined) {
+        const response = await agent.request(requestOptions(start))
+        start = pages.take(parsedPieces(await chunksOf(response.body)), start)
+      }
+      return pages.stop()
+    })),
   "effect-undici": Effect.flatMap(UndiciHttpClient.makeAgent(), (agent) =>
     walkWith((start) =>
       Effect.flatMap(
         Effect.async<Awaited<ReturnType<Agent["request"]>>>((resume) => {
           agent.request(requestOptions(start), (error, data) => resume(error === null ? Effect.succeed(data) : Effect.die(error)))
         }),
-        (response) => Effect.promise(async () => parsed(await response.body.text()))
+        (response) => Effect.promise(async () => parsedPieces(await chunksOf(response.body)))
       ))),
   transport: Effect.flatMap(UndiciHttpClient.makeAgent(), (agent) => {
     const client = HttpClient.withScope(UndiciHttpClient.make(agent))
@@ -73,7 +96,7 @@ const layers: Record<string, Effect.Effect<ClientResult, unknown, Scope.Scope>> 
         ResponseBody.isBytesReader(response)
           ? Effect.map(
             response[ResponseBody.TypeId](32 * 1024 * 1024, () => new Error("too large")),
-            (chunks) => pageOf(ResponseBody.parseJson(chunks) as ListBody)
+            parsedPieces
           )
           : Effect.dieMessage("the transport's response has no reader"))))
   }),

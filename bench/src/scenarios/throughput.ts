@@ -21,6 +21,7 @@ export const walkers = {
   sdk: { name: "sdk-walk", args: [], label: "c pipedrive SDK v1 getLeads loop" },
   platform: { name: "platform-walk", args: [], label: "d floor: bare @effect/platform loop" },
   undici: { name: "layers-walk", args: ["--layer", "undici"], label: "undici.request + JSON.parse, no Effect" },
+  undiciPieces: { name: "layers-walk", args: ["--layer", "undici-pieces"], label: "the body's chunks parsed in pieces (ResponseBody.parseJson)" },
   effectUndici: { name: "layers-walk", args: ["--layer", "effect-undici"], label: "+ each request an Effect.async" },
   transport: { name: "layers-walk", args: ["--layer", "transport"], label: "+ UndiciHttpClient, a scope per request, its body reader" },
   getLeads: { name: "layers-walk", args: ["--layer", "get-leads"], label: "+ the policies, interpreter, validation (getLeads loop)" }
