@@ -2,7 +2,7 @@
  * How a transport can hand the client a whole response body faster than its `stream`.
  *
  * The client reads every body to the end, as bytes, against a byte cap (`maxResponseBytes`),
- * and parses them without joining them (a large body is never one string). Through the
+ * and parses them without joining them (see {@link parseJson}). Through the
  * response's `stream` that works over any `HttpClient`, but running an Effect `Stream` costs a
  * channel executor per body, which is a large share of a small request's CPU. A response that
  * implements {@link BytesReader} is read through it instead; `UndiciHttpClient` in
@@ -13,7 +13,7 @@
 import type * as HttpClientError from "@effect/platform/HttpClientError"
 import type * as Effect from "effect/Effect"
 import { hasProperty } from "effect/Predicate"
-import { parseBytes } from "./internal/json.js"
+import * as json from "./internal/json.js"
 
 /**
  * The key a response's whole-body reader is stored under.
@@ -68,16 +68,19 @@ export interface BytesReader {
  * Whether `u` offers a {@link BytesReader}.
  *
  * @since 0.2.0
- * @category guards
+ * @category predicates
  */
 export const isBytesReader = (u: unknown): u is BytesReader => hasProperty(u, TypeId)
 
 /**
- * `JSON.parse` of a body read as chunks (what a {@link BytesReader} gives), without ever
- * decoding it into one string: a large body is parsed in pieces of at most 32 KiB, so V8 never
- * allocates a string in its large-object space, which is what most of the cost of `JSON.parse`
- * of a page of leads was. The result is `JSON.parse` of the whole text (a leading byte-order
- * mark dropped, malformed UTF-8 read as U+FFFD), and so is the `SyntaxError` thrown.
+ * `JSON.parse` of a body read as chunks (what a {@link BytesReader} gives), without decoding a
+ * large body into one string: it is parsed in runs of whole elements or members of at most
+ * 32 KiB, so V8 allocates no string in its large-object space, which was most of the cost of
+ * `JSON.parse` on a page of leads. (A single string value or key over 32 KiB, nesting deeper
+ * than 8 large containers, or a container with a separator every few bytes is decoded whole.)
+ * The result is `JSON.parse` of the whole text (a leading byte-order mark dropped, malformed
+ * UTF-8 read as U+FFFD), and it throws a `SyntaxError` exactly when that does; the message
+ * names the bytes of the piece that failed.
  *
  * @example
  * ```ts
@@ -89,6 +92,6 @@ export const isBytesReader = (u: unknown): u is BytesReader => hasProperty(u, Ty
  * ```
  *
  * @since 0.2.0
- * @category parsing
+ * @category codecs
  */
-export const parseJson: (chunks: ReadonlyArray<Uint8Array>) => unknown = parseBytes
+export const parseJson: (chunks: ReadonlyArray<Uint8Array>) => unknown = json.parseJson

@@ -1,7 +1,7 @@
-/** `parseBytes` and `textOf` (internal/json.ts) on bodies larger than a piece, cut into arbitrary chunks; the oracle is the platform's `JSON.parse(new TextDecoder().decode(all the bytes))`. */
+/** `parseJson` and `textOf` (internal/json.ts) on bodies larger than a piece, cut into arbitrary chunks; the oracle is the platform's `JSON.parse(new TextDecoder().decode(all the bytes))`. */
 import { describe, expect, it } from "@effect/vitest"
 import { FastCheck as fc } from "effect"
-import { parseBytes, pieceBytes, textOf } from "../src/internal/json.js"
+import { parseJson, pieceBytes, textOf } from "../src/internal/json.js"
 
 const encoder = new TextEncoder()
 const utf8 = (text: string): Uint8Array => encoder.encode(text)
@@ -102,12 +102,12 @@ const expectSame = (actual: unknown, expected: unknown) => {
 }
 
 /**
- * `parseBytes(chunks)` agrees with the oracle on the concatenated bytes: the same value, or a
+ * `parseJson(chunks)` agrees with the oracle on the concatenated bytes: the same value, or a
  * `SyntaxError` exactly when the oracle throws. Answers whether the document was valid.
  */
 const agree = (chunks: ReadonlyArray<Uint8Array>): boolean => {
   const expected = oracle(concat(chunks))
-  const actual = attempt(() => parseBytes(chunks))
+  const actual = attempt(() => parseJson(chunks))
   if (expected.ok) {
     expect(outcomeOf(actual)).toBe("parsed")
     if (actual.ok) expectSame(actual.value, expected.value)
@@ -118,12 +118,12 @@ const agree = (chunks: ReadonlyArray<Uint8Array>): boolean => {
   return expected.ok
 }
 
-/** Asserts the whole text is valid JSON by the oracle, then that `parseBytes` returns the same. */
+/** Asserts the whole text is valid JSON by the oracle, then that `parseJson` returns the same. */
 const expectParsesLikeOracle = (chunks: ReadonlyArray<Uint8Array>) => {
   const expected = oracle(concat(chunks))
   expect(expected.ok).toBe(true)
   expect(agree(chunks)).toBe(true)
-  return parseBytes(chunks)
+  return parseJson(chunks)
 }
 
 const expectThrowsLikeOracle = (chunks: ReadonlyArray<Uint8Array>) => {
@@ -545,7 +545,7 @@ const leadsPage = (count: number) => ({
 // Tests
 // -------------------------------------------------------------------------------------------------
 
-describe("parseBytes", () => {
+describe("parseJson", () => {
   describe("valid documents larger than a piece", () => {
     it("returns what JSON.parse of the whole decoded text returns, however the bytes are chunked", () => {
       fc.assert(
@@ -911,9 +911,9 @@ describe("parseBytes", () => {
 
     it("throws a SyntaxError on an empty body, like JSON.parse(\"\")", () => {
       expect(() => JSON.parse("")).toThrow(SyntaxError)
-      expect(() => parseBytes([new Uint8Array(0)])).toThrow(SyntaxError)
-      expect(() => parseBytes([new Uint8Array(0), new Uint8Array(0)])).toThrow(SyntaxError)
-      expect(() => parseBytes([])).toThrow(SyntaxError)
+      expect(() => parseJson([new Uint8Array(0)])).toThrow(SyntaxError)
+      expect(() => parseJson([new Uint8Array(0), new Uint8Array(0)])).toThrow(SyntaxError)
+      expect(() => parseJson([])).toThrow(SyntaxError)
     })
 
     it("throws on a body of whitespace only, short or longer than a piece", () => {
@@ -975,7 +975,7 @@ describe("parseBytes", () => {
         const objects = Array.isArray(value) ? value.slice(-1) : [value]
         for (const o of objects) expect(Object.getPrototypeOf(o)).toBe(Object.prototype)
       }
-      const value = parseBytes([utf8(cases[1]!)]) as Record<string, unknown>
+      const value = parseJson([utf8(cases[1]!)]) as Record<string, unknown>
       expect(Object.keys(value)).toStrictEqual(["x", "__proto__", "y"])
       expect(Object.getPrototypeOf(value)).toBe(Object.prototype)
       expect(Object.getOwnPropertyDescriptor(value, "__proto__")?.value).toStrictEqual(JSON.parse(bigObject))
@@ -1035,11 +1035,11 @@ describe("parseBytes", () => {
     })
 
     it("parses deeply nested documents larger than a piece, as JSON.parse does", () => {
-      // JSON.parse takes any depth; so must parseBytes.
+      // JSON.parse takes any depth; so must parseJson.
       const depth = 20_000
       const textual = "[".repeat(depth) + "]".repeat(depth)
       expect(oracle(utf8(textual)).ok).toBe(true)
-      const result = attempt(() => parseBytes([utf8(textual)]))
+      const result = attempt(() => parseJson([utf8(textual)]))
       expect(outcomeOf(result)).toBe("parsed")
       let levels = 0
       for (let at: unknown = result.ok ? result.value : undefined; Array.isArray(at); at = at[0]) levels++
@@ -1050,9 +1050,62 @@ describe("parseBytes", () => {
       const depth = 5000
       const textual = "{\"a\":".repeat(depth) + JSON.stringify("x".repeat(40_000)) + "}".repeat(depth)
       expect(oracle(utf8(textual)).ok).toBe(true)
-      const result = attempt(() => parseBytes([utf8(textual)]))
+      const result = attempt(() => parseJson([utf8(textual)]))
       expect(outcomeOf(result)).toBe("parsed")
     })
+  })
+})
+
+describe("parseJson in pieces", () => {
+  /** The lengths of the texts `JSON.parse` was given while `f` ran. */
+  const parsedLengths = (f: () => unknown): Array<number> => {
+    const lengths: Array<number> = []
+    const parse = JSON.parse
+    JSON.parse = ((text: string, reviver?: Parameters<typeof JSON.parse>[1]) => {
+      lengths.push(text.length)
+      return parse(text, reviver)
+    }) as typeof JSON.parse
+    try {
+      f()
+    } finally {
+      JSON.parse = parse
+    }
+    return lengths
+  }
+
+  it("gives JSON.parse no text longer than a piece for a page of 500 leads, v1 or v2", () => {
+    const page = leadsPage(500)
+    const search = { success: true, data: { items: page.data.map((item, i) => ({ result_score: i / 7, item })) } }
+    for (const body of [page, search]) {
+      const bytes = utf8(JSON.stringify(body))
+      expect(bytes.length).toBeGreaterThan(10 * pieceBytes)
+      const lengths = parsedLengths(() => expectSame(parseJson(every(bytes, 65536)), body))
+      expect(lengths.length).toBeGreaterThan(1)
+      expect(Math.max(...lengths)).toBeLessThanOrEqual(pieceBytes + 2)
+    }
+  })
+
+  it("parses a container with a separator every few bytes whole, with the same result", () => {
+    for (const body of [Array.from({ length: 60_000 }, (_, i) => i % 10), [Array.from({ length: 60_000 }, () => 0)]]) {
+      const bytes = utf8(JSON.stringify(body))
+      const lengths = parsedLengths(() => expectSame(parseJson(every(bytes, 65536)), body))
+      expect(lengths).toEqual([bytes.length])
+    }
+  })
+
+  it("names the bytes of the piece that failed", () => {
+    const bytes = utf8(JSON.stringify(leadsPage(500)))
+    const broken = Uint8Array.from(bytes)
+    const at = broken.indexOf(0x3a, 200_000)
+    broken[at] = 0x3b
+    const result = attempt(() => parseJson(every(broken, 65536)))
+    expect(result.ok).toBe(false)
+    if (result.ok) return
+    expect(result.error).toBeInstanceOf(SyntaxError)
+    const [, from, to] = /in bytes (\d+)–(\d+) of the body/.exec(String(result.error)) ?? []
+    expect(Number(from)).toBeLessThanOrEqual(at)
+    expect(Number(to)).toBeGreaterThan(at)
+    expect(Number(to) - Number(from)).toBeLessThanOrEqual(pieceBytes)
   })
 })
 

@@ -1,6 +1,6 @@
 /**
  * The undici transport's whole-body reader (`ResponseBody.BytesReader`) against real sockets on
- * 127.0.0.1: it decodes a body whatever its pieces, stops at the cap, and a read that stops
+ * 127.0.0.1: it hands over a body whole whatever its pieces, stops at the cap, and a read that stops
  * early (over the cap, interrupted) closes the connection rather than leaving it to drain.
  */
 import { ResponseBody } from "@effect-pipedrive/core"

@@ -7,7 +7,7 @@ import * as Schema from "effect/Schema"
 import type { Endpoint, PathEncoded } from "../Endpoint.js"
 import { InvalidInput, type PipedriveError } from "../Errors.js"
 import { CurrentOperation, type Operation } from "../Operation.js"
-import { parseBytes } from "./json.js"
+import { parseJson } from "./json.js"
 import { type Bytes, decodeFailure, isUnsuccessful, issuesOf, readBody, unsuccessful } from "./responses.js"
 import { compile } from "./validator.js"
 
@@ -131,7 +131,7 @@ export const exchange = (
     const response = fetched.response
     let json: unknown
     try {
-      json = parseBytes(fetched.take())
+      json = parseJson(fetched.take())
     } catch (error) {
       return Either.left(decodeFailure(response, error instanceof Error ? error : new Error(String(error))))
     }

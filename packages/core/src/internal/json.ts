@@ -1,19 +1,24 @@
 /**
- * `JSON.parse` of a body given as the byte chunks it arrived in, without ever decoding it into
- * one string.
+ * `JSON.parse` of a body given as the byte chunks it arrived in, without decoding a large body
+ * into one string.
  *
  * V8 puts a string of more than 128 KiB in its large-object space: each one is a fresh mapping
  * of memory that is faulted in page by page and unmapped at the next collection. For a page of
  * 500 leads (about 350 kB) that allocation, not the decoding, is most of the cost: decoding the
- * page as one string took 2.2 ms, in 32 kB pieces 0.05 ms, and `JSON.parse` itself 0.9 ms. So a
- * large body is parsed in pieces: the bytes are scanned once for the structure of its two outer
- * levels (commas and colons outside strings), and runs of whole elements or members of at most
+ * page as one string took 2.2 ms, in 64 KiB pieces 0.02–0.06 ms, and `JSON.parse` itself 0.9 ms.
+ * So a large body is parsed in pieces: its bytes are scanned for the commas and colons of its
+ * two outer levels (outside strings), and runs of whole elements or members of at most
  * {@link pieceBytes} are decoded and parsed together by `JSON.parse`, wrapped in the brackets
- * of their container.
+ * of their container. A child larger than a piece is parsed the same way (scanned again when
+ * it lies deeper than the first scan saw). Decoded whole, as before: a single string or key
+ * larger than a piece, containers nested deeper than {@link maxDepth} large ones, and a
+ * container with more separators than one per {@link bytesPerSeparator} bytes (the offsets
+ * kept for them must stay well below the body's size).
  *
- * The result is exactly `JSON.parse` of the whole text, and so is the failure: every byte is
- * either parsed by `JSON.parse` as part of a piece or checked here as the bracket, comma or
- * colon it must be. Where the scan is fooled by malformed input, a piece does not parse.
+ * The result is exactly `JSON.parse` of the whole text, and it fails exactly when that fails,
+ * with a `SyntaxError` (whose message names the bytes of the piece): every byte is either
+ * parsed by `JSON.parse` as part of a piece or checked here as the bracket, comma or colon it
+ * must be. Where the scan is fooled by malformed input, a piece does not parse.
  */
 
 /**
@@ -28,6 +33,12 @@ export const pieceBytes = 32 * 1024
  */
 const maxDepth = 8
 
+/**
+ * The fewest bytes per separator a scan keeps offsets for: past that (`[0,0,0,…]`) the
+ * container is parsed whole, so that the offsets (8 bytes each) never outgrow a quarter of it.
+ */
+const bytesPerSeparator = 32
+
 const decoder = new TextDecoder("utf-8", { ignoreBOM: true })
 
 const comma = 0x2c
@@ -40,9 +51,6 @@ const openBracket = 0x5b
 const closeBracket = 0x5d
 
 const isWhitespace = (byte: number) => byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09
-
-/** JSON's whitespace only (`String.prototype.trim` strips more, such as U+00A0). */
-const blank = /^[ \t\n\r]*$/
 
 /**
  * Where the separators of a container are: the offsets of the commas and colons directly inside
@@ -105,10 +113,14 @@ class Body {
     return true
   }
 
-  /** The separators of the container whose opening bracket is at `open`. */
-  scan(open: number): Structure {
+  /**
+   * The separators of the container whose opening bracket is at `open`, or `undefined` when
+   * there are more than `limit`.
+   */
+  scan(open: number, limit: number): Structure | undefined {
     const outer: Array<number> = []
     const inner: Array<number> = []
+    let kept = 0
     let depth = 0
     let inString = false
     let escaped = false
@@ -129,14 +141,17 @@ class Body {
           depth++
         } else if (byte === closeBrace || byte === closeBracket) {
           depth--
-          if (depth === 1) inner.push(start + at)
-          else if (depth === 0) {
+          if (depth === 1) {
+            inner.push(start + at)
+            if (++kept > limit) return undefined
+          } else if (depth === 0) {
             outer.push(start + at)
             return { outer, inner }
           }
-        } else if (byte === comma || byte === colon) {
+        } else if ((byte === comma || byte === colon) && depth <= 2) {
           if (depth === 1) outer.push(start + at)
-          else if (depth === 2) inner.push(start + at)
+          else inner.push(start + at)
+          if (++kept > limit) return undefined
         }
       }
     }
@@ -149,16 +164,30 @@ class Body {
    * level scans its bytes again, and the recursion must not exhaust the stack.
    */
   value(from: number, to: number, known: ReadonlyArray<number> | undefined, depth: number): unknown {
-    if (to - from <= pieceBytes || depth > maxDepth) return JSON.parse(this.text(from, to))
+    if (to - from <= pieceBytes || depth > maxDepth) return this.parse(from, to, "", "")
     let first = from
     while (first < to && isWhitespace(this.byteAt(first))) first++
     const open = first < to ? this.byteAt(first) : undefined
-    if (open !== openBracket && open !== openBrace) return JSON.parse(this.text(from, to))
+    if (open !== openBracket && open !== openBrace) return this.parse(from, to, "", "")
     let last = to - 1
     while (isWhitespace(this.byteAt(last))) last--
     if (known !== undefined) return this.container(first, last, known, undefined, depth)
-    const structure = this.scan(first)
+    const structure = this.scan(first, Math.max(64, Math.floor((to - from) / bytesPerSeparator)))
+    if (structure === undefined) return this.parse(from, to, "", "")
     return this.container(first, last, structure.outer, structure.inner, depth)
+  }
+
+  /**
+   * `JSON.parse` of bytes `[from, to)` between `before` and `after`; a failure names those
+   * bytes unless they are the whole body.
+   */
+  parse(from: number, to: number, before: string, after: string): unknown {
+    try {
+      return JSON.parse(before + this.text(from, to) + after)
+    } catch (error) {
+      if (!(error instanceof SyntaxError) || (from <= 3 && to === this.size)) throw error
+      throw new SyntaxError(`${error.message} (in bytes ${from}–${to} of the body)`)
+    }
   }
 
   /**
@@ -187,15 +216,14 @@ class Body {
     let runStart = first + 1
     let pending = 0
     const flush = (end: number) => {
-      const text = this.text(runStart, end)
-      if (blank.test(text)) {
+      if (pending === 1 && this.isBlank(runStart, end)) {
         // Only the one child of an empty container may be nothing.
-        if (count > 1 || pending > 1) throw syntaxError(end)
+        if (count > 1) throw syntaxError(end)
       } else if (isArray) {
-        const values = JSON.parse(`[${text}]`) as Array<unknown>
+        const values = this.parse(runStart, end, "[", "]") as Array<unknown>
         for (let i = 0; i < values.length; i++) (out as Array<unknown>).push(values[i])
       } else {
-        const members = JSON.parse(`{${text}}`) as Record<string, unknown>
+        const members = this.parse(runStart, end, "{", "}") as Record<string, unknown>
         for (const key of Object.keys(members)) define(out as Record<string, unknown>, key, members[key])
       }
       pending = 0
@@ -222,7 +250,7 @@ class Body {
           throw syntaxError(start)
         } else {
           const separator = cuts[2 * i]!
-          const key: unknown = JSON.parse(this.text(start, separator))
+          const key: unknown = this.parse(start, separator, "", "")
           if (typeof key !== "string") throw syntaxError(start)
           define(out as Record<string, unknown>, key, this.value(separator + 1, end, known, depth + 1))
         }
@@ -241,7 +269,7 @@ class Body {
   }
 }
 
-const syntaxError = (position: number) => new SyntaxError(`Unexpected token in JSON at position ${position}`)
+const syntaxError = (offset: number) => new SyntaxError(`Unexpected token in JSON at byte ${offset} of the body`)
 
 /** Sets a member as `JSON.parse` does: `__proto__` is an own property, not the prototype. */
 const define = (target: Record<string, unknown>, key: string, value: unknown) => {
@@ -258,7 +286,7 @@ const bom = [0xef, 0xbb, 0xbf]
  * `JSON.parse` of the UTF-8 text in `chunks` (a leading byte-order mark dropped, malformed bytes
  * read as U+FFFD, as `TextDecoder` does), throwing a `SyntaxError` where `JSON.parse` would.
  */
-export const parseBytes = (chunks: ReadonlyArray<Uint8Array>): unknown => {
+export const parseJson = (chunks: ReadonlyArray<Uint8Array>): unknown => {
   const body = new Body(chunks)
   let from = 0
   while (from < 3 && from < body.size && body.byteAt(from) === bom[from]) from++

@@ -9,7 +9,7 @@ import type { RateLimitInfo } from "../RateLimit.js"
 import { exchange, type Fetched } from "./interpreter.js"
 
 /**
- * A stream over an offset-paged row (`start`, `limit`): each page fetched as text, parsed as
+ * A stream over an offset-paged row (`start`, `limit`): each page fetched as bytes, parsed as
  * the consumer gets it, `pageSize` a page unless the caller's `limit` says otherwise.
  */
 export const pagedStream = <P extends { readonly start?: number; readonly limit?: number }, A>(
