@@ -205,20 +205,21 @@ class Body {
     if (cuts[cuts.length - 1] !== last || this.byteAt(last) !== (isArray ? closeBracket : closeBrace)) {
       throw syntaxError(last)
     }
+    const out: Array<unknown> | Record<string, unknown> = isArray ? [] : {}
+    if (cuts.length === 1 && this.isBlank(first + 1, last)) return out
     // An array's separators are commas; an object's alternate, a colon in each member.
-    if (!isArray && cuts.length > 1 && cuts.length % 2 === 1) throw syntaxError(cuts[cuts.length - 2]!)
+    if (!isArray && cuts.length % 2 === 1) throw syntaxError(cuts[cuts.length - 1]!)
     for (let i = 0; i < cuts.length - 1; i++) {
       if (this.byteAt(cuts[i]!) !== (isArray || i % 2 === 1 ? comma : colon)) throw syntaxError(cuts[i]!)
     }
-    const count = isArray || cuts.length === 1 ? cuts.length : cuts.length / 2
-    const out: Array<unknown> | Record<string, unknown> = isArray ? [] : {}
+    const count = isArray ? cuts.length : cuts.length / 2
     // Children are parsed in runs of at most `pieceBytes`, each run by one `JSON.parse`.
     let runStart = first + 1
     let pending = 0
     const flush = (end: number) => {
+      // A child that is nothing (`[1,,2]`) would vanish from a run parsed alone.
       if (pending === 1 && this.isBlank(runStart, end)) {
-        // Only the one child of an empty container may be nothing.
-        if (count > 1) throw syntaxError(end)
+        throw syntaxError(end)
       } else if (isArray) {
         const values = this.parse(runStart, end, "[", "]") as Array<unknown>
         for (let i = 0; i < values.length; i++) (out as Array<unknown>).push(values[i])
@@ -231,10 +232,9 @@ class Body {
     let innerAt = 0
     let start = first + 1
     for (let i = 0; i < count; i++) {
-      const end = isArray || cuts.length === 1 ? cuts[i]! : cuts[2 * i + 1]!
+      const end = isArray ? cuts[i]! : cuts[2 * i + 1]!
       if (end - start > pieceBytes) {
         // A large child alone, with the separators the scan saw inside it.
-        if (count === 1 && this.isBlank(start, end)) break
         if (pending > 0) flush(start - 1)
         let known: ReadonlyArray<number> | undefined
         if (inner !== undefined) {
@@ -246,8 +246,6 @@ class Body {
         }
         if (isArray) {
           ;(out as Array<unknown>).push(this.value(start, end, known, depth + 1))
-        } else if (cuts.length === 1) {
-          throw syntaxError(start)
         } else {
           const separator = cuts[2 * i]!
           const key: unknown = this.parse(start, separator, "", "")
