@@ -247,7 +247,7 @@ const readStream = <E>(
   onTooLarge: () => E
 ): Effect.Effect<Bytes, E | HttpClientError.ResponseError> =>
   Effect.suspend(() => {
-    const chunks: Array<Uint8Array> = []
+    let chunks: Array<Uint8Array> = []
     let size = 0
     return response.stream.pipe(
       Stream.runForEachChunk((chunk) => {
@@ -262,7 +262,13 @@ const readStream = <E>(
         (error): error is HttpClientError.ResponseError => isResponseError(error) && error.reason === "EmptyBody",
         () => Effect.void
       ),
-      Effect.as(chunks)
+      // Handed over, not kept: the closures above may outlive the read, and chunks they still
+      // held would outlive the parse (see UndiciHttpClient's reader).
+      Effect.map(() => {
+        const read = chunks
+        chunks = []
+        return read
+      })
     )
   })
 
