@@ -47,9 +47,6 @@ const walkWith = <E, R>(page: (start: number) => Effect.Effect<RawPage, E, R>) =
     return pages.stop()
   })
 
-/** The page in a body's text, unvalidated. */
-const parsed = (text: string): RawPage => pageOf(JSON.parse(text) as ListBody)
-
 /** The page in a body's chunks, parsed in pieces, unvalidated. */
 const parsedPieces = (chunks: ReadonlyArray<Uint8Array>): RawPage => pageOf(ResponseBody.parseJson(chunks) as ListBody)
 
@@ -60,27 +57,24 @@ const chunksOf = (body: NodeJS.ReadableStream): Promise<Array<Uint8Array>> =>
     body.on("data", (chunk: Uint8Array) => chunks.push(chunk)).on("end", () => resolve(chunks)).on("error", reject)
   })
 
+type UndiciBody = Awaited<ReturnType<Agent["request"]>>["body"]
+
+/** The walk on `undici.request` alone, no Effect per request, each body read into a page by `read`. */
+const undiciWalk = (read: (body: UndiciBody) => Promise<RawPage>) =>
+  Effect.flatMap(UndiciHttpClient.makeAgent(), (agent) =>
+    Effect.promise(async () => {
+      const pages = makeWalk(leads, limit)
+      let start: number | undefined = 0
+      while (start !== undefined) {
+        const response = await agent.request(requestOptions(start))
+        start = pages.take(await read(response.body), start)
+      }
+      return pages.stop()
+    }))
+
 const layers: Record<string, Effect.Effect<ClientResult, unknown, Scope.Scope>> = {
-  undici: Effect.flatMap(UndiciHttpClient.makeAgent(), (agent) =>
-    Effect.promise(async () => {
-      const pages = makeWalk(leads, limit)
-      let start: number | undefined = 0
-      while (start !== undefined) {
-        const response = await agent.request(requestOptions(start))
-        start = pages.take(parsed(await response.body.text()), start)
-      }
-      return pages.stop()
-    })),
-  "undici-pieces": Effect.flatMap(UndiciHttpClient.makeAgent(), (agent) =>
-    Effect.promise(async () => {
-      const pages = makeWalk(leads, limit)
-      let start: number | undefined = 0
-      while (start !== undefined) {
-        const response = await agent.request(requestOptions(start))
-        start = pages.take(parsedPieces(await chunksOf(response.body)), start)
-      }
-      return pages.stop()
-    })),
+  undici: undiciWalk(async (body) => pageOf(JSON.parse(await body.text()) as ListBody)),
+  "undici-pieces": undiciWalk(async (body) => parsedPieces(await chunksOf(body))),
   "effect-undici": Effect.flatMap(UndiciHttpClient.makeAgent(), (agent) =>
     walkWith((start) =>
       Effect.flatMap(
