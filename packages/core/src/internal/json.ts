@@ -50,6 +50,18 @@ const closeBrace = 0x7d
 const openBracket = 0x5b
 const closeBracket = 0x5d
 
+/** What a byte outside strings is to the scan. */
+const other = 0
+const opensString = 1
+const opens = 2
+const closes = 3
+const separates = 4
+const kinds = new Uint8Array(256)
+kinds[quote] = opensString
+kinds[openBrace] = kinds[openBracket] = opens
+kinds[closeBrace] = kinds[closeBracket] = closes
+kinds[comma] = kinds[colon] = separates
+
 const isWhitespace = (byte: number) => byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09
 
 /**
@@ -129,17 +141,29 @@ class Body {
     for (; index < this.chunks.length; index++, at = 0) {
       const chunk = this.chunks[index]!
       const start = this.starts[index]!
-      for (; at < chunk.length; at++) {
-        const byte = chunk[at]!
+      const length = chunk.length
+      // A backslash ended the chunk before: the first byte of this one is escaped.
+      if (escaped && length > 0) {
+        escaped = false
+        at++
+      }
+      for (; at < length; at++) {
         if (inString) {
-          if (escaped) escaped = false
-          else if (byte === backslash) escaped = true
-          else if (byte === quote) inString = false
-        } else if (byte === quote) {
+          // Most of a body is inside strings: only a quote or a backslash matters there.
+          let byte = chunk[at]!
+          while (byte !== quote && byte !== backslash && ++at < length) byte = chunk[at]!
+          if (at === length) break
+          if (byte === quote) inString = false
+          else if (++at === length) escaped = true
+          continue
+        }
+        const kind = kinds[chunk[at]!]
+        if (kind === other) continue
+        if (kind === opensString) {
           inString = true
-        } else if (byte === openBrace || byte === openBracket) {
+        } else if (kind === opens) {
           depth++
-        } else if (byte === closeBrace || byte === closeBracket) {
+        } else if (kind === closes) {
           depth--
           if (depth === 1) {
             inner.push(start + at)
@@ -148,7 +172,7 @@ class Body {
             outer.push(start + at)
             return { outer, inner }
           }
-        } else if ((byte === comma || byte === colon) && depth <= 2) {
+        } else if (depth <= 2) {
           if (depth === 1) outer.push(start + at)
           else inner.push(start + at)
           if (++kept > limit) return undefined
