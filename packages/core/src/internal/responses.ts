@@ -247,14 +247,11 @@ const readStream = <E>(
   onTooLarge: () => E
 ): Effect.Effect<Bytes, E | HttpClientError.ResponseError> =>
   Effect.suspend(() => {
-    let chunks: Array<Uint8Array> = []
-    let size = 0
+    const collector = ResponseBody.makeCollector(maxBytes)
     return response.stream.pipe(
       Stream.runForEachChunk((chunk) => {
         for (const piece of chunk) {
-          size += piece.length
-          if (size > maxBytes) return Effect.fail(onTooLarge())
-          chunks.push(piece)
+          if (!collector.add(piece)) return Effect.fail(onTooLarge())
         }
         return Effect.void
       }),
@@ -262,13 +259,7 @@ const readStream = <E>(
         (error): error is HttpClientError.ResponseError => isResponseError(error) && error.reason === "EmptyBody",
         () => Effect.void
       ),
-      // Handed over, not kept: the closures above may outlive the read, and chunks they still
-      // held would outlive the parse (see UndiciHttpClient's reader).
-      Effect.map(() => {
-        const read = chunks
-        chunks = []
-        return read
-      })
+      Effect.map(() => collector.take())
     )
   })
 
