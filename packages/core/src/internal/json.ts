@@ -41,6 +41,9 @@ const bytesPerSeparator = 32
 
 const decoder = new TextDecoder("utf-8", { ignoreBOM: true })
 
+/** Where a piece is put together to be decoded: its bytes, and the brackets around a run. */
+const scratch = new Uint8Array(pieceBytes + 2)
+
 const comma = 0x2c
 const colon = 0x3a
 const quote = 0x22
@@ -63,6 +66,16 @@ kinds[closeBrace] = kinds[closeBracket] = closes
 kinds[comma] = kinds[colon] = separates
 
 const isWhitespace = (byte: number) => byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09
+
+/** The brackets a run of children is parsed between, as bytes and as text. */
+interface Brackets {
+  readonly open: number
+  readonly close: number
+  readonly text: string
+}
+
+const arrayBrackets: Brackets = { open: openBracket, close: closeBracket, text: "[]" }
+const objectBrackets: Brackets = { open: openBrace, close: closeBrace, text: "{}" }
 
 /**
  * Where the separators of a container are: the offsets of the commas and colons directly inside
@@ -104,18 +117,36 @@ class Body {
     return this.chunks[index]![offset - this.starts[index]!]!
   }
 
-  /** Bytes `[from, to)` decoded, a character split between chunks included. */
-  text(from: number, to: number): string {
-    if (from >= to) return ""
-    let index = this.chunkAt(from)
-    const chunk = this.chunks[index]!
-    const offset = from - this.starts[index]!
-    if (to - this.starts[index]! <= chunk.length) return decoder.decode(chunk.subarray(offset, to - this.starts[index]!))
-    let out = decoder.decode(chunk.subarray(offset), { stream: true })
-    for (index++; to - this.starts[index]! > this.chunks[index]!.length; index++) {
-      out += decoder.decode(this.chunks[index], { stream: true })
+  /**
+   * Bytes `[from, to)` decoded, a character split between chunks included, between the
+   * characters of `brackets` when given. Up to a piece, the bytes (and brackets) are copied
+   * into {@link scratch} and decoded once: one flat string for `JSON.parse`, rather than pieces
+   * joined that it would first have to copy into one.
+   */
+  text(from: number, to: number, brackets?: Brackets): string {
+    if (from >= to) return brackets === undefined ? "" : brackets.text
+    if (to - from + 2 <= scratch.length) {
+      let at = 0
+      if (brackets !== undefined) scratch[at++] = brackets.open
+      for (let index = this.chunkAt(from), offset = from; offset < to; index++) {
+        const chunk = this.chunks[index]!
+        const start = this.starts[index]!
+        const end = Math.min(to - start, chunk.length)
+        scratch.set(chunk.subarray(offset - start, end), at)
+        at += end - (offset - start)
+        offset = start + end
+      }
+      if (brackets !== undefined) scratch[at++] = brackets.close
+      return decoder.decode(scratch.subarray(0, at))
     }
-    return out + decoder.decode(this.chunks[index]!.subarray(0, to - this.starts[index]!))
+    let index = this.chunkAt(from)
+    let out = brackets === undefined ? "" : brackets.text[0]!
+    let offset = from - this.starts[index]!
+    for (; to - this.starts[index]! > this.chunks[index]!.length; index++, offset = 0) {
+      out += decoder.decode(this.chunks[index]!.subarray(offset), { stream: true })
+    }
+    out += decoder.decode(this.chunks[index]!.subarray(offset, to - this.starts[index]!))
+    return brackets === undefined ? out : out + brackets.text[1]!
   }
 
   isBlank(from: number, to: number): boolean {
@@ -188,26 +219,26 @@ class Body {
    * level scans its bytes again, and the recursion must not exhaust the stack.
    */
   value(from: number, to: number, known: ReadonlyArray<number> | undefined, depth: number): unknown {
-    if (to - from <= pieceBytes || depth > maxDepth) return this.parse(from, to, "", "")
+    if (to - from <= pieceBytes || depth > maxDepth) return this.parse(from, to)
     let first = from
     while (first < to && isWhitespace(this.byteAt(first))) first++
     const open = first < to ? this.byteAt(first) : undefined
-    if (open !== openBracket && open !== openBrace) return this.parse(from, to, "", "")
+    if (open !== openBracket && open !== openBrace) return this.parse(from, to)
     let last = to - 1
     while (isWhitespace(this.byteAt(last))) last--
     if (known !== undefined) return this.container(first, last, known, undefined, depth)
     const structure = this.scan(first, Math.max(64, Math.floor((to - from) / bytesPerSeparator)))
-    if (structure === undefined) return this.parse(from, to, "", "")
+    if (structure === undefined) return this.parse(from, to)
     return this.container(first, last, structure.outer, structure.inner, depth)
   }
 
   /**
-   * `JSON.parse` of bytes `[from, to)` between `before` and `after`; a failure names those
+   * `JSON.parse` of bytes `[from, to)`, between `brackets` when given; a failure names those
    * bytes unless they are the whole body.
    */
-  parse(from: number, to: number, before: string, after: string): unknown {
+  parse(from: number, to: number, brackets?: Brackets): unknown {
     try {
-      return JSON.parse(before + this.text(from, to) + after)
+      return JSON.parse(this.text(from, to, brackets))
     } catch (error) {
       if (!(error instanceof SyntaxError) || (from <= 3 && to === this.size)) throw error
       throw new SyntaxError(`${error.message} (in bytes ${from}–${to} of the body)`)
@@ -245,10 +276,10 @@ class Body {
       if (pending === 1 && this.isBlank(runStart, end)) {
         throw syntaxError(end)
       } else if (isArray) {
-        const values = this.parse(runStart, end, "[", "]") as Array<unknown>
+        const values = this.parse(runStart, end, arrayBrackets) as Array<unknown>
         for (let i = 0; i < values.length; i++) (out as Array<unknown>).push(values[i])
       } else {
-        const members = this.parse(runStart, end, "{", "}") as Record<string, unknown>
+        const members = this.parse(runStart, end, objectBrackets) as Record<string, unknown>
         for (const key of Object.keys(members)) define(out as Record<string, unknown>, key, members[key])
       }
       pending = 0
@@ -272,7 +303,7 @@ class Body {
           ;(out as Array<unknown>).push(this.value(start, end, known, depth + 1))
         } else {
           const separator = cuts[2 * i]!
-          const key: unknown = this.parse(start, separator, "", "")
+          const key: unknown = this.parse(start, separator)
           if (typeof key !== "string") throw syntaxError(start)
           define(out as Record<string, unknown>, key, this.value(separator + 1, end, known, depth + 1))
         }
