@@ -34,10 +34,10 @@ export type TypeId = typeof TypeId
 /**
  * A response that reads its whole body against a cap, as the chunks of bytes it arrived in
  * (not joined: the client parses them as they are; {@link makeCollector} gathers them, small
- * ones copied together). It fails with `onTooLarge()` as soon as
- * more than `maxBytes` bytes have arrived, and stops reading there (which aborts the
- * response); a failure of the connection is a `ResponseError`; interrupting the read stops it
- * too. The body can be read once, and its chunks are not reused by the transport afterwards.
+ * ones copied together). It fails with `onTooLarge()` as soon as more than `maxBytes` bytes
+ * have arrived, and stops reading there (which aborts the response); a failure of the
+ * connection is a `ResponseError`; interrupting the read stops it too. The body can be read
+ * once, and its chunks are not reused by the transport afterwards.
  *
  * @example
  * ```ts
