@@ -13,7 +13,7 @@ export const run = (context: Context): Promise<ScenarioReport> =>
     title: "Where the CPU goes: the sequential walk of 100,000 leads one layer at a time (no target)",
     latencyMs: 0,
     leads: 100_000,
-    walkers: ["fetch", "undici", "undiciPieces", "effectUndici", "transport", "getLeads", "sequential", "sequentialSink"],
+    walkers: ["fetch", "undici", "undiciPieces", "effectUndici", "transport", "getLeads", "sequential", "sequentialSink", "sequentialTyped"],
     targets: {},
     cpuAndRequests: false,
     cpuAgainst: "fetch"

@@ -17,6 +17,11 @@ export const walkers = {
     args: ["--concurrency", "1", "--consumer", "sink"],
     label: "a1-sink the same, consumed with Stream.runForEachChunk"
   },
+  sequentialTyped: {
+    name: "effect-walk",
+    args: ["--concurrency", "1", "--typed"],
+    label: "a1-typed the same over TypedLeads (three custom fields and the labels by name)"
+  },
   fetch: { name: "fetch-walk", args: [], label: "b fetch + JSON.parse loop" },
   sdk: { name: "sdk-walk", args: [], label: "c pipedrive SDK v1 getLeads loop" },
   platform: { name: "platform-walk", args: [], label: "d floor: bare @effect/platform loop" },
@@ -145,6 +150,9 @@ export const measure = (context: Context, scenario: WalkScenario): Promise<Scena
         "a and a1 consume each page with Pagination.forEachPage, as the README recommends",
         ...(scenario.walkers.includes("sequentialSink")
           ? ["a1-sink carries no target: a1 consumed with Stream.runForEachChunk, whose sink keeps each page long enough to be promoted"]
+          : []),
+        ...(scenario.walkers.includes("sequentialTyped")
+          ? ["a1-typed carries no target: a1 over TypedLeads, each lead given its declared custom fields and its labels by name (one more object per lead)"]
           : []),
         ...(scenario.walkers.includes("platform")
           ? ["d carries no target: the same walk written directly on @effect/platform's HttpClient over undici, JSON only, no validation, no policies, no stream"]
