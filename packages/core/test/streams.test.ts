@@ -1,6 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Chunk, Effect, Either, Exit, Fiber, Stream, TestClock } from "effect"
 import type * as Errors from "../src/Errors.js"
+import type { Lead } from "../src/Lead.js"
 import * as Leads from "../src/Leads.js"
 import * as Pagination from "../src/Pagination.js"
 import { settle } from "./support/drive.js"
@@ -521,6 +522,35 @@ describe("pagination that does not move forward", () => {
     ]), { retry: { times: 3 } }))))
 })
 
+/**
+ * A walk of 2-lead pages, 4 in flight (the pages past the first two answer after a minute), run
+ * by `run` with `onPage` for each page; `onPage` fails at the second page. The walk must end with
+ * that failure at once, having seen two pages, the requests ahead interrupted.
+ */
+const failsAtSecondPage = (
+  run: (
+    walk: Stream.Stream<Lead, Errors.PipedriveError>,
+    onPage: (page: Chunk.Chunk<Lead>) => Effect.Effect<void, "full">
+  ) => Effect.Effect<void, "full" | Errors.PipedriveError>
+) => {
+  const { handler, state } = slowPaged(leads(20), (start) => start < 4 ? 10 : 60_000)
+  return Effect.gen(function*() {
+    const service = yield* Leads.Leads
+    const seen: Array<number> = []
+    const onPage = (page: Chunk.Chunk<Lead>) =>
+      Effect.suspend(() => {
+        seen.push(Chunk.size(page))
+        return seen.length === 2 ? Effect.fail("full" as const) : Effect.void
+      })
+    const fiber = yield* Effect.fork(run(service.streamLeads({ limit: 2 }, { concurrency: 4 }), onPage))
+    const exit = yield* settle(fiber, "1 second")
+    expect(exit).toStrictEqual(Exit.fail("full"))
+    expect(seen).toStrictEqual([2, 2])
+    expect(state.inFlight).toBe(0)
+    expect(state.interrupted.length).toBeGreaterThan(0)
+  }).pipe(Effect.provide(makeTestLayer(handler)))
+}
+
 describe("Pagination.forEachPage", () => {
   const twenty = leads(20)
 
@@ -541,25 +571,8 @@ describe("Pagination.forEachPage", () => {
       }
     }).pipe(Effect.provide(makeTestLayer(paged(twenty)))))
 
-  it.effect("a failing effect stops the walk: nothing more is pulled, the requests ahead are interrupted", () => {
-    const { handler, state } = slowPaged(twenty, (start) => start < 4 ? 10 : 60_000)
-    return Effect.gen(function*() {
-      const service = yield* Leads.Leads
-      const seen: Array<number> = []
-      const fiber = yield* Effect.fork(
-        Pagination.forEachPage(service.streamLeads({ limit: 2 }, { concurrency: 4 }), (page) =>
-          Effect.suspend(() => {
-            seen.push(Chunk.size(page))
-            return seen.length === 2 ? Effect.fail("full" as const) : Effect.void
-          }))
-      )
-      const exit = yield* settle(fiber, "1 second")
-      expect(exit).toStrictEqual(Exit.fail("full"))
-      expect(seen).toStrictEqual([2, 2])
-      expect(state.inFlight).toBe(0)
-      expect(state.interrupted.length).toBeGreaterThan(0)
-    }).pipe(Effect.provide(makeTestLayer(handler)))
-  })
+  it.effect("a failing effect stops the walk: nothing more is pulled, the requests ahead are interrupted", () =>
+    failsAtSecondPage((walk, onPage) => Pagination.forEachPage(walk, onPage)))
 
   it.effect("the stream's typed error is the walk's, after the pages before it", () =>
     Effect.gen(function*() {
@@ -616,25 +629,8 @@ describe("Pagination.mapPagesEffect", () => {
       expect(yield* requestCount).toBe(1)
     }).pipe(Effect.provide(makeTestLayer(paged(twenty)))))
 
-  it.effect("a failing effect ends the stream with its error, and the requests ahead are interrupted", () => {
-    const { handler, state } = slowPaged(twenty, (start) => start < 4 ? 10 : 60_000)
-    return Effect.gen(function*() {
-      const service = yield* Leads.Leads
-      const seen: Array<number> = []
-      const fiber = yield* Effect.fork(Stream.runDrain(
-        Pagination.mapPagesEffect(service.streamLeads({ limit: 2 }, { concurrency: 4 }), (page) =>
-          Effect.suspend(() => {
-            seen.push(Chunk.size(page))
-            return seen.length === 2 ? Effect.fail("full" as const) : Effect.succeed(page)
-          }))
-      ))
-      const exit = yield* settle(fiber, "1 second")
-      expect(exit).toStrictEqual(Exit.fail("full"))
-      expect(seen).toStrictEqual([2, 2])
-      expect(state.inFlight).toBe(0)
-      expect(state.interrupted.length).toBeGreaterThan(0)
-    }).pipe(Effect.provide(makeTestLayer(handler)))
-  })
+  it.effect("a failing effect ends the stream with its error, and the requests ahead are interrupted", () =>
+    failsAtSecondPage((walk, onPage) => Stream.runDrain(Pagination.mapPagesEffect(walk, (page) => Effect.as(onPage(page), page)))))
 
   it.effect("the stream's typed error comes through, after the pages before it", () =>
     Effect.gen(function*() {
