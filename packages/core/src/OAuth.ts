@@ -369,7 +369,7 @@ export const revoke: (
 ) => Effect.Effect<void, OAuthFailure, HttpClient.HttpClient> = Effect.fn("OAuth.revoke")(
   function*(app, token, kind) {
     const value = Redacted.value(token)
-    if (value === "") return yield* invalid("revoke", paths.revoke, "POST", ["token: must not be empty"])
+    if (value.trim() === "") return yield* invalid("revoke", paths.revoke, "POST", ["token: must not be empty"])
     yield* post(app, "revoke", paths.revoke, { token: value, token_type_hint: kind }, [value])
   }
 )

@@ -162,7 +162,7 @@ describe("OAuth code exchange, refresh, revoke", () => {
       expect(JSON.stringify(decode)).not.toContain("leaked-access")
     }))
 
-  it.effect("an empty or blank client secret or refresh token is an InvalidInput, and nothing is sent", () =>
+  it.effect("an empty or blank client secret, refresh token or token to revoke is an InvalidInput, and nothing is sent", () =>
     Effect.gen(function*() {
       const { layer, received, server } = makeServer()
       const noSecret = yield* Effect.flip(
@@ -173,6 +173,12 @@ describe("OAuth code exchange, refresh, revoke", () => {
       expect(noSecret).toMatchObject({ _tag: "InvalidInput", issues: ["clientSecret: must not be empty"] })
       const noToken = yield* Effect.flip(OAuth.refresh(app, Redacted.make("  ")).pipe(Effect.provide(layer)))
       expect(noToken).toMatchObject({ _tag: "InvalidInput", issues: ["refreshToken: must not be empty"] })
+      for (const blank of ["", " "]) {
+        const noRevoke = yield* Effect.flip(
+          OAuth.revoke(app, Redacted.make(blank), "refresh_token").pipe(Effect.provide(layer))
+        )
+        expect(noRevoke).toMatchObject({ _tag: "InvalidInput", issues: ["token: must not be empty"] })
+      }
       expect(received).toHaveLength(0)
     }))
 
