@@ -316,7 +316,7 @@ export const exchangeCode: (
   function*(app, params) {
     const code = Redacted.isRedacted(params.code) ? Redacted.value(params.code) : params.code
     const issues = [
-      ...(code === "" ? ["code: must not be empty"] : []),
+      ...(code.trim() === "" ? ["code: must not be empty"] : []),
       ...(httpUrl(params.redirectUri) === undefined ? ["redirectUri: expected an absolute http(s) URL"] : [])
     ]
     if (issues.length > 0) return yield* invalid("exchangeCode", paths.token, "POST", issues)

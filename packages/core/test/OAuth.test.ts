@@ -162,7 +162,7 @@ describe("OAuth code exchange, refresh, revoke", () => {
       expect(JSON.stringify(decode)).not.toContain("leaked-access")
     }))
 
-  it.effect("an empty or blank client secret, refresh token or token to revoke is an InvalidInput, and nothing is sent", () =>
+  it.effect("an empty or blank client secret, refresh token, code or token to revoke is an InvalidInput, and nothing is sent", () =>
     Effect.gen(function*() {
       const { layer, received, server } = makeServer()
       const noSecret = yield* Effect.flip(
@@ -178,6 +178,10 @@ describe("OAuth code exchange, refresh, revoke", () => {
           OAuth.revoke(app, Redacted.make(blank), "refresh_token").pipe(Effect.provide(layer))
         )
         expect(noRevoke).toMatchObject({ _tag: "InvalidInput", issues: ["token: must not be empty"] })
+        const noCode = yield* Effect.flip(
+          OAuth.exchangeCode(app, { code: blank, redirectUri: "https://example.com/callback" }).pipe(Effect.provide(layer))
+        )
+        expect(noCode).toMatchObject({ _tag: "InvalidInput", issues: ["code: must not be empty"] })
       }
       expect(received).toHaveLength(0)
     }))
