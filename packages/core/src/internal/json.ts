@@ -67,15 +67,14 @@ kinds[comma] = kinds[colon] = separates
 
 const isWhitespace = (byte: number) => byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09
 
-/** The brackets a run of children is parsed between, as bytes and as text. */
+/** The brackets a run of children is parsed between. */
 interface Brackets {
   readonly open: number
   readonly close: number
-  readonly text: string
 }
 
-const arrayBrackets: Brackets = { open: openBracket, close: closeBracket, text: "[]" }
-const objectBrackets: Brackets = { open: openBrace, close: closeBrace, text: "{}" }
+const arrayBrackets: Brackets = { open: openBracket, close: closeBracket }
+const objectBrackets: Brackets = { open: openBrace, close: closeBrace }
 
 /**
  * Where the separators of a container are: the offsets of the commas and colons directly inside
@@ -118,35 +117,36 @@ class Body {
   }
 
   /**
-   * Bytes `[from, to)` decoded, a character split between chunks included, between the
-   * characters of `brackets` when given. Up to a piece, the bytes (and brackets) are copied
-   * into {@link scratch} and decoded once: one flat string for `JSON.parse`, rather than pieces
-   * joined that it would first have to copy into one.
+   * Bytes `[from, to)`, at most a piece, decoded between `brackets` when given: the bytes and
+   * brackets are copied into {@link scratch} and decoded once, one flat string for
+   * `JSON.parse` rather than joined parts it would first copy into one. (A run between
+   * brackets is never larger than a piece; were it, `scratch.set` would throw.)
    */
-  text(from: number, to: number, brackets?: Brackets): string {
-    if (from >= to) return brackets === undefined ? "" : brackets.text
-    if (to - from + 2 <= scratch.length) {
-      let at = 0
-      if (brackets !== undefined) scratch[at++] = brackets.open
-      for (let index = this.chunkAt(from), offset = from; offset < to; index++) {
-        const chunk = this.chunks[index]!
-        const start = this.starts[index]!
-        const end = Math.min(to - start, chunk.length)
-        scratch.set(chunk.subarray(offset - start, end), at)
-        at += end - (offset - start)
-        offset = start + end
-      }
-      if (brackets !== undefined) scratch[at++] = brackets.close
-      return decoder.decode(scratch.subarray(0, at))
+  piece(from: number, to: number, brackets?: Brackets): string {
+    let at = 0
+    if (brackets !== undefined) scratch[at++] = brackets.open
+    for (let index = this.chunkAt(from), offset = from; offset < to; index++) {
+      const start = this.starts[index]!
+      const end = Math.min(to - start, this.chunks[index]!.length)
+      scratch.set(this.chunks[index]!.subarray(offset - start, end), at)
+      at += start + end - offset
+      offset = start + end
     }
+    if (brackets !== undefined) scratch[at++] = brackets.close
+    return decoder.decode(scratch.subarray(0, at))
+  }
+
+  /** Bytes `[from, to)` decoded chunk by chunk, a character split between chunks included. */
+  text(from: number, to: number): string {
+    if (from >= to) return ""
     let index = this.chunkAt(from)
-    let out = brackets === undefined ? "" : brackets.text[0]!
-    let offset = from - this.starts[index]!
-    for (; to - this.starts[index]! > this.chunks[index]!.length; index++, offset = 0) {
-      out += decoder.decode(this.chunks[index]!.subarray(offset), { stream: true })
+    let out = ""
+    for (let offset = from - this.starts[index]!; ; index++, offset = 0) {
+      const chunk = this.chunks[index]!
+      const end = to - this.starts[index]!
+      if (end <= chunk.length) return out + decoder.decode(chunk.subarray(offset, end))
+      out += decoder.decode(chunk.subarray(offset), { stream: true })
     }
-    out += decoder.decode(this.chunks[index]!.subarray(offset, to - this.starts[index]!))
-    return brackets === undefined ? out : out + brackets.text[1]!
   }
 
   isBlank(from: number, to: number): boolean {
@@ -238,7 +238,9 @@ class Body {
    */
   parse(from: number, to: number, brackets?: Brackets): unknown {
     try {
-      return JSON.parse(this.text(from, to, brackets))
+      return JSON.parse(
+        brackets === undefined && to - from > pieceBytes ? this.text(from, to) : this.piece(from, to, brackets)
+      )
     } catch (error) {
       if (!(error instanceof SyntaxError) || (from <= 3 && to === this.size)) throw error
       throw new SyntaxError(`${error.message} (in bytes ${from}–${to} of the body)`)
