@@ -98,6 +98,24 @@ export const isBytesReader = (u: unknown): u is BytesReader => hasProperty(u, Ty
 export const parseJson: (chunks: ReadonlyArray<Uint8Array>) => unknown = json.parseJson
 
 /**
+ * The UTF-8 text of a body read as chunks, decoded once, a character split between chunks
+ * included (a leading byte-order mark dropped, malformed UTF-8 read as U+FFFD, as
+ * `TextDecoder` does): for a body that is not JSON, or wanted as text.
+ *
+ * @example
+ * ```ts
+ * import { ResponseBody } from "@effect-pipedrive/core"
+ *
+ * const bytes = new TextEncoder().encode("Zoë")
+ * assert.strictEqual(ResponseBody.text([bytes.subarray(0, 3), bytes.subarray(3)]), "Zoë")
+ * ```
+ *
+ * @since 0.2.0
+ * @category codecs
+ */
+export const text: (chunks: ReadonlyArray<Uint8Array>) => string = json.textOf
+
+/**
  * A body's chunks gathered as they arrive, against a byte cap: what a {@link BytesReader} hands
  * over. A chunk under 4 KiB is copied into a shared 64 KiB block, so a body that arrives a few
  * bytes at a time costs about its bytes, not an object per packet (a server dripping single

@@ -120,8 +120,6 @@ export const make = (dispatcher: Undici.Dispatcher): HttpClient.HttpClient =>
 export const layer = (options: PoolOptions = {}): Layer.Layer<HttpClient.HttpClient> =>
   Layer.scoped(HttpClient.HttpClient, Effect.map(makeAgent(options), make))
 
-const decoder = new TextDecoder()
-
 class UndiciResponse extends Inspectable.Class
   implements HttpClientResponse.HttpClientResponse, ResponseBody.BytesReader
 {
@@ -213,7 +211,7 @@ class UndiciResponse extends Inspectable.Class
   get text(): Effect.Effect<string, HttpClientError.ResponseError> {
     return this.textBody ??= Effect.runSync(Effect.cached(Effect.map(
       this[ResponseBody.TypeId](Number.POSITIVE_INFINITY, () => this.decodeError(new Error("no cap to pass"))),
-      (chunks) => decoder.decode(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks))
+      ResponseBody.text
     )))
   }
 
