@@ -38,8 +38,14 @@ const Fields = CustomFields.define({
   customerType: CustomFields.option("Customer type")
 })
 
+/** What the walk reads of a lead, plain or typed. */
+interface Item {
+  readonly id: string
+  readonly title: string
+}
+
 /** The leads as a stream, plain or typed. */
-type Walk = Stream.Stream<{ readonly id: string; readonly title: string }, unknown>
+type Walk = Stream.Stream<Item, unknown>
 
 const walkOf: Effect.Effect<Walk, never, Leads.Leads | LeadFields.LeadFields | LeadLabels.LeadLabels> =
   process.argv.includes("--typed")
@@ -53,7 +59,7 @@ const program = Effect.gen(function*() {
   let checksum = 0
   let pages = 0
   let count = 0
-  const consume = (chunk: Chunk.Chunk<{ readonly id: string; readonly title: string }>) =>
+  const consume = (chunk: Chunk.Chunk<Item>) =>
     Effect.sync(() => {
       for (const lead of chunk) checksum += touch(lead)
       if (workMs > 0) busyWork(workMs)
