@@ -2,9 +2,9 @@
  * How a transport can hand the client a whole response body faster than its `stream`.
  *
  * The client reads every body to the end, as bytes, against a byte cap (`maxResponseBytes`),
- * and parses them without joining them (see {@link parseJson}). Through the
- * response's `stream` that works over any `HttpClient`, but running an Effect `Stream` costs a
- * channel executor per body, which is a large share of a small request's CPU. A response that
+ * and parses them without joining them (see {@link parseJson}). Through the response's
+ * `stream` that works over any `HttpClient`, but running an Effect `Stream` costs a channel
+ * executor per body, which is a large share of a small request's CPU. A response that
  * implements {@link BytesReader} is read through it instead; `UndiciHttpClient` in
  * `@effect-pipedrive/node-runtime` does.
  *
