@@ -117,10 +117,12 @@ export const text: (chunks: ReadonlyArray<Uint8Array>) => string = json.textOf
 
 /**
  * A body's chunks gathered as they arrive, against a byte cap: what a {@link BytesReader} hands
- * over. A chunk under 4 KiB is copied into a shared 64 KiB block, so a body that arrives a few
- * bytes at a time costs about its bytes, not an object per packet (a server dripping single
- * bytes as fast as it could cost 110 bytes of heap per byte of body, chunks kept as they came).
- * Larger chunks are kept as they are, in order.
+ * over. Chunks under 4 KiB that arrive one after another are copied into shared 64 KiB blocks,
+ * so a body that arrives a few bytes at a time costs about its bytes, not an object per packet
+ * (a server dripping single bytes as fast as it could cost 110 bytes of heap per byte of body,
+ * chunks kept as they came). Larger chunks are kept as they are, in order, and so is a small
+ * chunk alone (a small body's only chunk, say) unless it is a view of a buffer more than twice
+ * its size, which is copied to its size.
  *
  * @since 0.2.0
  * @category models
@@ -155,12 +157,14 @@ export interface Collector {
  */
 export const makeCollector = (maxBytes: number): Collector => new ChunkCollector(maxBytes)
 
-/** Chunks smaller than this are copied into a block. */
+/** Chunks smaller than this that arrive one after another are copied into a block. */
 const smallChunk = 4 * 1024
 const blockBytes = 64 * 1024
 
 class ChunkCollector implements Collector {
   private chunks: Array<Uint8Array> = []
+  /** A small chunk not yet followed by another: a small body is often one chunk, left as it is. */
+  private single: Uint8Array | undefined
   private block: Uint8Array | undefined
   private filled = 0
   private size = 0
@@ -174,12 +178,18 @@ class ChunkCollector implements Collector {
       this.close()
       this.chunks.push(chunk)
     } else if (chunk.length > 0) {
+      if (this.block === undefined && this.single === undefined) {
+        this.single = chunk
+        return true
+      }
       if (this.block === undefined || this.filled + chunk.length > blockBytes) {
+        const single = this.single
+        this.single = undefined
         this.close()
         this.block = new Uint8Array(blockBytes)
+        if (single !== undefined) this.append(single)
       }
-      this.block.set(chunk, this.filled)
-      this.filled += chunk.length
+      this.append(chunk)
     }
     return true
   }
@@ -191,11 +201,20 @@ class ChunkCollector implements Collector {
     return chunks
   }
 
-  /** Ends the block; one less than half full is copied, so that no block keeps twice what it holds. */
+  private append(chunk: Uint8Array) {
+    this.block!.set(chunk, this.filled)
+    this.filled += chunk.length
+  }
+
+  /**
+   * Ends the small chunk or the block: one that holds less than half of the memory it keeps (a
+   * view of a larger buffer, a block closed early) is copied to its size.
+   */
   private close() {
-    const block = this.block
-    if (block === undefined) return
-    this.chunks.push(this.filled * 2 >= blockBytes ? block.subarray(0, this.filled) : block.slice(0, this.filled))
+    const last = this.single ?? this.block?.subarray(0, this.filled)
+    if (last === undefined) return
+    this.chunks.push(last.length * 2 >= last.buffer.byteLength ? last : last.slice())
+    this.single = undefined
     this.block = undefined
     this.filled = 0
   }

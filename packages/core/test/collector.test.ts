@@ -54,6 +54,27 @@ describe("ResponseBody.makeCollector", () => {
     expect(retained(copies)).toBeLessThanOrEqual(copies.reduce((total, chunk) => total + chunk.length, 0) * 2)
   })
 
+  it("leaves a small body's only chunk as it is: no block is allocated for it", () => {
+    const only = Uint8Array.of(1, 2, 3)
+    const taken = collect([only])
+    expect(taken).toHaveLength(1)
+    expect(taken[0]).toBe(only)
+  })
+
+  it("copies a lone small chunk to its size when it is a view of a much larger buffer", () => {
+    const view = new Uint8Array(64 * 1024).fill(9).subarray(100, 110)
+    const taken = collect([view, new Uint8Array(5000)])
+    expect(holds(taken, Buffer.concat([view, new Uint8Array(5000)]))).toBe(true)
+    expect(taken[0]!.buffer).not.toBe(view.buffer)
+    expect(retained(taken.slice(0, 1))).toBe(10)
+  })
+
+  it("copies a small chunk together with the small ones after it", () => {
+    const taken = collect([Uint8Array.of(1), Uint8Array.of(2), Uint8Array.of(3)])
+    expect(taken).toHaveLength(1)
+    expect(joined(taken)).toEqual(Buffer.from([1, 2, 3]))
+  })
+
   it("passes larger chunks through as they are", () => {
     const chunks = [new Uint8Array(5000), new Uint8Array(70_000)]
     const taken = collect(chunks)
