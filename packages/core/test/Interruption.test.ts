@@ -66,20 +66,29 @@ describe("Interruption", () => {
         expect(sent).toHaveLength(1)
       })))
 
-  it.effect("while the body is being read: ends at once and aborts the request", () =>
-    withLeads(
-      () => new Response(new ReadableStream({ start() {} }), { status: 200 }),
+  it.effect("while the body is being read: ends at once, cancels the body and aborts the request", () => {
+    let cancelled = false
+    const body = new ReadableStream({
+      start() {},
+      cancel() {
+        cancelled = true
+      }
+    })
+    return withLeads(
+      () => new Response(body, { status: 200 }),
       {},
       (leads, sent) =>
         Effect.gen(function*() {
           const fiber = yield* Effect.fork(leads.getLead(leadId(1)))
-          yield* until(() => sent.length === 1)
+          yield* until(() => body.locked)
           yield* interruptPromptly(fiber)
+          expect(cancelled).toBe(true)
           expect(sent[0]!.signal.aborted).toBe(true)
           yield* TestClock.adjust("10 minutes")
           expect(sent).toHaveLength(1)
         })
-    ))
+    )
+  })
 
   it.effect("a timeout aborts the attempt, and a GET is tried again", () =>
     withLeads(

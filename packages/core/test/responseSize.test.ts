@@ -97,6 +97,41 @@ describe("response size cap", () => {
       expect(lead.title).toBe("Zoë — ☃ 🚀")
     }))
 
+  it.effect("a body that breaks off is a TransportError that says the request was sent, and a GET is retried", () =>
+    Effect.gen(function*() {
+      const breaking = () =>
+        new Response(
+          new ReadableStream<Uint8Array>({
+            start(controller) {
+              controller.enqueue(encoder.encode(`{"success":true,"data":`))
+              controller.error(new Error("socket hang up"))
+            }
+          }),
+          { status: 200 }
+        )
+      const { client, sent } = makeScripted(breaking)
+      const exit = yield* runFor(
+        Effect.flatMap(Leads.Leads, (leads) => leads.getLead(leadId(1))).pipe(
+          Effect.provide(leadsLayer(client, { retry: { times: 2, baseDelay: "1 millis" } }))
+        ),
+        "1 minute"
+      )
+      expect(exit).toMatchObject({ _tag: "Failure", cause: { error: { _tag: "TransportError", requestSent: true } } })
+      expect(String(exit)).toContain("socket hang up")
+      expect(sent).toHaveLength(3)
+    }))
+
+  it.effect("a response without a body reads as no bytes", () =>
+    Effect.gen(function*() {
+      const { client } = makeScripted(() => new Response(null, { status: 500 }))
+      const error = yield* Effect.flip(
+        Effect.flatMap(Leads.Leads, (leads) => leads.getLead(leadId(1))).pipe(
+          Effect.provide(leadsLayer(client, { retry: false }))
+        )
+      )
+      expect(error).toMatchObject({ _tag: "ServerError", status: 500 })
+    }))
+
   it.effect.each([0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY])(
     "maxResponseBytes: %s is a ConfigError naming the option",
     (maxResponseBytes) =>

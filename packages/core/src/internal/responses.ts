@@ -264,17 +264,74 @@ const readStream = <E>(
   })
 
 /**
+ * The web `Response` under a response made by `HttpClientResponse.fromWeb` (the fetch client's,
+ * the in-memory Pipedrive's), which the platform keeps as `source`; `undefined` for any other.
+ */
+const webSource = (response: HttpClientResponse.HttpClientResponse): Response | undefined => {
+  const source = (response as { readonly source?: unknown }).source
+  return typeof Response === "function" && source instanceof Response ? source : undefined
+}
+
+/**
+ * The body of a web `Response` straight from its reader, against the cap: what
+ * {@link readStream} does for it, without running an Effect `Stream` (which cost about 0.5 ms
+ * of CPU per request, more than the rest of a small call). Past the cap, or interrupted, the
+ * reader is cancelled, which aborts the request; a failed read is the platform's `ResponseError`
+ * as from the stream.
+ */
+const readWeb = <E>(
+  response: HttpClientResponse.HttpClientResponse,
+  body: ReadableStream<Uint8Array>,
+  maxBytes: number,
+  onTooLarge: () => E
+): Effect.Effect<Bytes, E | HttpClientError.ResponseError> =>
+  Effect.async((resume) => {
+    const collector = ResponseBody.makeCollector(maxBytes)
+    let reader: ReadableStreamDefaultReader<Uint8Array> | undefined
+    let settled = false
+    const cancel = () => reader?.cancel().catch(() => undefined)
+    const fail = (cause: unknown) => {
+      settled = true
+      resume(Effect.fail(new HttpClientError.ResponseError({ request: response.request, response, reason: "Decode", cause })))
+    }
+    const next = (result: ReadableStreamReadResult<Uint8Array>): void => {
+      if (result.done) {
+        settled = true
+        resume(Effect.succeed(collector.take()))
+      } else if (!collector.add(result.value)) {
+        settled = true
+        cancel()
+        resume(Effect.fail(onTooLarge()))
+      } else {
+        reader!.read().then(next, fail)
+      }
+    }
+    try {
+      reader = body.getReader()
+      reader.read().then(next, fail)
+    } catch (cause) {
+      fail(cause)
+    }
+    return Effect.sync(() => {
+      if (!settled) cancel()
+    })
+  })
+
+/**
  * The whole body against the cap: through the transport's {@link ResponseBody.BytesReader}
- * when its response has one, else through its stream.
+ * when its response has one, from the web `Response`'s reader when it is one, else through its
+ * stream.
  */
 export const readBytes = <E>(
   response: HttpClientResponse.HttpClientResponse,
   maxBytes: number,
   onTooLarge: () => E
-): Effect.Effect<Bytes, E | HttpClientError.ResponseError> =>
-  ResponseBody.isBytesReader(response)
-    ? response[ResponseBody.TypeId](maxBytes, onTooLarge)
-    : readStream(response, maxBytes, onTooLarge)
+): Effect.Effect<Bytes, E | HttpClientError.ResponseError> => {
+  if (ResponseBody.isBytesReader(response)) return response[ResponseBody.TypeId](maxBytes, onTooLarge)
+  const web = webSource(response)
+  if (web === undefined) return readStream(response, maxBytes, onTooLarge)
+  return web.body === null ? Effect.succeed([]) : readWeb(response, web.body, maxBytes, onTooLarge)
+}
 
 /** Whether `error` is the platform's failure to read a response. */
 export const isResponseError = (error: unknown): error is HttpClientError.ResponseError =>
