@@ -11,7 +11,7 @@ import * as Errors from "../src/Errors.js"
 import * as Leads from "../src/Leads.js"
 import * as PipedriveClient from "../src/PipedriveClient.js"
 import * as ResponseBody from "../src/ResponseBody.js"
-import { leadId, leadJson } from "./support/mockHttp.js"
+import { json, leadId, leadJson } from "./support/mockHttp.js"
 import { runFor } from "./support/drive.js"
 import { leadsLayer, makeScripted, type Script } from "./support/scriptedHttp.js"
 
@@ -150,6 +150,29 @@ describe("response size cap", () => {
   it("the default cap is 32 MiB", () => {
     expect(PipedriveClient.defaultMaxResponseBytes).toBe(32 * 1024 * 1024)
   })
+})
+
+describe("a web response", () => {
+  it.effect("has its headers read once, though the span, the limiter and the size check all look at them", () =>
+    Effect.gen(function*() {
+      let reads = 0
+      const { client } = makeScripted(() => json(200, { success: true, data: leadJson({ id: leadId(1) }) }))
+      const counting = HttpClient.transformResponse(client, (effect) =>
+        Effect.map(effect, (response) => {
+          const headers = response.headers
+          return Object.defineProperty(response, "headers", {
+            get: () => {
+              reads++
+              return headers
+            }
+          })
+        }))
+      const lead = yield* Effect.flatMap(Leads.Leads, (leads) => leads.getLead(leadId(1))).pipe(
+        Effect.provide(leadsLayer(counting, {}))
+      )
+      expect(lead.id).toBe(leadId(1))
+      expect(reads).toBe(1)
+    }))
 })
 
 /**

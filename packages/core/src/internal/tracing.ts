@@ -88,6 +88,7 @@ class CredentialFreeResponse extends Inspectable.Class
   readonly [HttpClientResponse.TypeId]: HttpClientResponse.TypeId = HttpClientResponse.TypeId
   readonly [HttpIncomingMessage.TypeId]: HttpIncomingMessage.TypeId = HttpIncomingMessage.TypeId
   readonly #original: HttpClientResponse.HttpClientResponse
+  #headers: Headers.Headers | undefined
 
   constructor(original: HttpClientResponse.HttpClientResponse, readonly request: HttpClientRequest.HttpClientRequest) {
     super()
@@ -112,8 +113,10 @@ class CredentialFreeResponse extends Inspectable.Class
   get status(): number {
     return this.#original.status
   }
+  // Read by the span, the limiter and the size check: a web response converts its headers
+  // again on every read, so they are taken once.
   get headers(): Headers.Headers {
-    return this.#original.headers
+    return this.#headers ??= this.#original.headers
   }
   get cookies() {
     return this.#original.cookies
