@@ -72,15 +72,7 @@ export const clientSpan = <E, R>(
 export const withoutCredentials = (
   response: HttpClientResponse.HttpClientResponse,
   credentialHeaders: ReadonlyArray<string>
-): HttpClientResponse.HttpClientResponse => {
-  const { request } = response
-  const stripped = HttpClientRequest.make(request.method)(request.url, {
-    urlParams: request.urlParams,
-    headers: Headers.remove(request.headers, credentialHeaders),
-    ...(Option.isSome(request.hash) ? { hash: request.hash.value } : {})
-  })
-  return new CredentialFreeResponse(response, HttpClientRequest.setBody(stripped, request.body))
-}
+): HttpClientResponse.HttpClientResponse => new CredentialFreeResponse(response, credentialHeaders)
 
 class CredentialFreeResponse extends Inspectable.Class
   implements HttpClientResponse.HttpClientResponse, ResponseBody.BytesReader
@@ -88,11 +80,28 @@ class CredentialFreeResponse extends Inspectable.Class
   readonly [HttpClientResponse.TypeId]: HttpClientResponse.TypeId = HttpClientResponse.TypeId
   readonly [HttpIncomingMessage.TypeId]: HttpIncomingMessage.TypeId = HttpIncomingMessage.TypeId
   readonly #original: HttpClientResponse.HttpClientResponse
+  readonly #credentialHeaders: ReadonlyArray<string>
+  #request: HttpClientRequest.HttpClientRequest | undefined
   #headers: Headers.Headers | undefined
 
-  constructor(original: HttpClientResponse.HttpClientResponse, readonly request: HttpClientRequest.HttpClientRequest) {
+  constructor(original: HttpClientResponse.HttpClientResponse, credentialHeaders: ReadonlyArray<string>) {
     super()
     this.#original = original
+    this.#credentialHeaders = credentialHeaders
+  }
+
+  // Built when first asked for (an error, a log line, a tracer), not for every response.
+  get request(): HttpClientRequest.HttpClientRequest {
+    if (this.#request === undefined) {
+      const { request } = this.#original
+      const stripped = HttpClientRequest.make(request.method)(request.url, {
+        urlParams: request.urlParams,
+        headers: Headers.remove(request.headers, this.#credentialHeaders),
+        ...(Option.isSome(request.hash) ? { hash: request.hash.value } : {})
+      })
+      this.#request = HttpClientRequest.setBody(stripped, request.body)
+    }
+    return this.#request
   }
 
   // A body error names this response and its request, not the original ones.
