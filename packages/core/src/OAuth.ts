@@ -137,7 +137,7 @@ export const authorizationUrl = (options: {
   const issues = [
     ...appIssues(options),
     ...(httpUrl(options.redirectUri) === undefined ? ["redirectUri: expected an absolute http(s) URL"] : []),
-    ...(options.state === "" ? ["state: must not be empty (it ties the answer to the user's session)"] : [])
+    ...(options.state.trim() === "" ? ["state: must not be empty (it ties the answer to the user's session)"] : [])
   ]
   if (issues.length > 0) return Either.left(invalid("authorizationUrl", paths.authorize, "GET", issues))
   const url = new URL(`${serverOf(options)}${paths.authorize}`)

@@ -59,6 +59,13 @@ describe("OAuth.authorizationUrl", () => {
     expect(error.issues).toHaveLength(3)
     expect(error.message).toContain("redirectUri")
   })
+
+  it.each(["", "  "])("a state of %j is refused: it would tie the answer to no session", (state) => {
+    const result = OAuth.authorizationUrl({ clientId: "app", redirectUri: "https://app.example/callback", state })
+    expect(Either.getLeft(result).pipe(Option.map((error) => error.issues))).toEqual(
+      Option.some(["state: must not be empty (it ties the answer to the user's session)"])
+    )
+  })
 })
 
 describe("OAuth code exchange, refresh, revoke", () => {
