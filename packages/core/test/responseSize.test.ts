@@ -153,6 +153,27 @@ describe("response size cap", () => {
 })
 
 describe("a web response", () => {
+  it.effect("has its body read from the web reader, not through the platform's Effect stream", () =>
+    Effect.gen(function*() {
+      let streamed = 0
+      const { client } = makeScripted(() => json(200, { success: true, data: leadJson({ id: leadId(1) }) }))
+      const watched = HttpClient.transformResponse(client, (effect) =>
+        Effect.map(effect, (response) => {
+          const stream = response.stream
+          return Object.defineProperty(response, "stream", {
+            get: () => {
+              streamed++
+              return stream
+            }
+          })
+        }))
+      const lead = yield* Effect.flatMap(Leads.Leads, (leads) => leads.getLead(leadId(1))).pipe(
+        Effect.provide(leadsLayer(watched, {}))
+      )
+      expect(lead.id).toBe(leadId(1))
+      expect(streamed).toBe(0)
+    }))
+
   it.effect("has its headers read once, though the span, the limiter and the size check all look at them", () =>
     Effect.gen(function*() {
       let reads = 0
