@@ -39,14 +39,27 @@ function* endless(chunk: Uint8Array) {
   while (true) yield chunk
 }
 
+/** `getLead` of the first lead over `client`, with `policies`. */
+const getLeadVia = (client: HttpClient.HttpClient, policies: PipedriveClient.Policies = {}) =>
+  Effect.flatMap(Leads.Leads, (leads) => leads.getLead(leadId(1))).pipe(Effect.provide(leadsLayer(client, policies)))
+
 /** `getLead` with retries on (they must not happen), the error it fails with, and what was sent. */
 const getLeadOver = (script: Script, maxResponseBytes: number) => {
   const { client, sent } = makeScripted(script)
-  return Effect.flatMap(Leads.Leads, (leads) => Effect.flip(leads.getLead(leadId(1)))).pipe(
-    Effect.provide(leadsLayer(client, { maxResponseBytes, retry: { baseDelay: "1 millis" } })),
+  return getLeadVia(client, { maxResponseBytes, retry: { baseDelay: "1 millis" } }).pipe(
+    Effect.flip,
     Effect.map((error) => ({ error, sent }))
   )
 }
+
+/** A body that breaks off, over `client`: a TransportError that says the request was sent, retried twice. */
+const brokenBodyIsRetried = (client: HttpClient.HttpClient, sent: ReadonlyArray<unknown>) =>
+  Effect.gen(function*() {
+    const exit = yield* runFor(getLeadVia(client, { retry: { times: 2, baseDelay: "1 millis" } }), "1 minute")
+    expect(exit).toMatchObject({ _tag: "Failure", cause: { error: { _tag: "TransportError", requestSent: true } } })
+    expect(String(exit)).toContain("socket hang up")
+    expect(sent).toHaveLength(3)
+  })
 
 describe("response size cap", () => {
   it.effect("a body that grows past the cap fails as soon as it does, is cancelled, and is not retried", () =>
@@ -91,9 +104,7 @@ describe("response size cap", () => {
       // Three-byte pieces cut every multi-byte character somewhere.
       const pieces = Array.from({ length: Math.ceil(bytes.length / 3) }, (_, i) => bytes.subarray(i * 3, i * 3 + 3))
       const { client } = makeScripted(() => new Response(body(pieces).stream, { status: 200 }))
-      const lead = yield* Effect.flatMap(Leads.Leads, (leads) => leads.getLead(leadId(1))).pipe(
-        Effect.provide(leadsLayer(client, { maxResponseBytes: bytes.length }))
-      )
+      const lead = yield* getLeadVia(client, { maxResponseBytes: bytes.length })
       expect(lead.title).toBe("Zoë — ☃ 🚀")
     }))
 
@@ -110,24 +121,14 @@ describe("response size cap", () => {
           { status: 200 }
         )
       const { client, sent } = makeScripted(breaking)
-      const exit = yield* runFor(
-        Effect.flatMap(Leads.Leads, (leads) => leads.getLead(leadId(1))).pipe(
-          Effect.provide(leadsLayer(client, { retry: { times: 2, baseDelay: "1 millis" } }))
-        ),
-        "1 minute"
-      )
-      expect(exit).toMatchObject({ _tag: "Failure", cause: { error: { _tag: "TransportError", requestSent: true } } })
-      expect(String(exit)).toContain("socket hang up")
-      expect(sent).toHaveLength(3)
+      yield* brokenBodyIsRetried(client, sent)
     }))
 
   it.effect("a response without a body reads as no bytes", () =>
     Effect.gen(function*() {
       const { client } = makeScripted(() => new Response(null, { status: 500 }))
       const error = yield* Effect.flip(
-        Effect.flatMap(Leads.Leads, (leads) => leads.getLead(leadId(1))).pipe(
-          Effect.provide(leadsLayer(client, { retry: false }))
-        )
+        getLeadVia(client, { retry: false })
       )
       expect(error).toMatchObject({ _tag: "ServerError", status: 500 })
     }))
@@ -167,9 +168,7 @@ describe("a web response", () => {
             }
           })
         }))
-      const lead = yield* Effect.flatMap(Leads.Leads, (leads) => leads.getLead(leadId(1))).pipe(
-        Effect.provide(leadsLayer(watched, {}))
-      )
+      const lead = yield* getLeadVia(watched)
       expect(lead.id).toBe(leadId(1))
       expect(streamed).toBe(0)
     }))
@@ -188,9 +187,7 @@ describe("a web response", () => {
             }
           })
         }))
-      const lead = yield* Effect.flatMap(Leads.Leads, (leads) => leads.getLead(leadId(1))).pipe(
-        Effect.provide(leadsLayer(counting, {}))
-      )
+      const lead = yield* getLeadVia(counting)
       expect(lead.id).toBe(leadId(1))
       expect(reads).toBe(1)
     }))
@@ -222,17 +219,16 @@ const withReader = (read: (maxBytes: number) => string | "tooLarge" | "broken") 
             : Effect.succeed(chunksOf(new TextEncoder().encode(outcome), 3))
         }
       })))
-  const getLead = Effect.flatMap(Leads.Leads, (leads) => leads.getLead(leadId(1)))
-  return { calls, client: reading, getLead, sent, stats }
+  return { calls, client: reading, sent, stats }
 }
 
 describe("a transport's own whole-body reader (ResponseBody.BytesReader)", () => {
   it.effect("reads the body, with the client's cap, instead of the stream", () =>
     Effect.gen(function*() {
-      const { calls, client, getLead, stats } = withReader(() =>
+      const { calls, client, stats } = withReader(() =>
         JSON.stringify({ success: true, data: leadJson({ id: leadId(1), title: "Zoë ☃ 😀" }) })
       )
-      const lead = yield* Effect.provide(getLead, leadsLayer(client, { maxResponseBytes: 5000 }))
+      const lead = yield* getLeadVia(client, { maxResponseBytes: 5000 })
       expect(lead.title).toBe("Zoë ☃ 😀")
       expect(calls).toEqual([5000])
       expect(stats.pulled).toBe(0)
@@ -240,8 +236,8 @@ describe("a transport's own whole-body reader (ResponseBody.BytesReader)", () =>
 
   it.effect("its onTooLarge is the client's ResponseTooLarge, not retried, and the request is aborted", () =>
     Effect.gen(function*() {
-      const { client, getLead, sent } = withReader(() => "tooLarge")
-      const error = yield* Effect.flip(Effect.provide(getLead, leadsLayer(client, { maxResponseBytes: 4096 })))
+      const { client, sent } = withReader(() => "tooLarge")
+      const error = yield* Effect.flip(getLeadVia(client, { maxResponseBytes: 4096 }))
       expect(error).toMatchObject({ _tag: "ResponseTooLarge", method: "GET", path: `/api/v1/leads/${leadId(1)}`, maxBytes: 4096 })
       expect(sent).toHaveLength(1)
       expect(sent[0]!.signal.aborted).toBe(true)
@@ -249,13 +245,7 @@ describe("a transport's own whole-body reader (ResponseBody.BytesReader)", () =>
 
   it.effect("a broken body is a TransportError that says the request was sent, and a GET is retried", () =>
     Effect.gen(function*() {
-      const { client, getLead, sent } = withReader(() => "broken")
-      const exit = yield* runFor(
-        Effect.provide(getLead, leadsLayer(client, { retry: { times: 2, baseDelay: "1 millis" } })),
-        "1 minute"
-      )
-      expect(exit).toMatchObject({ _tag: "Failure", cause: { error: { _tag: "TransportError", requestSent: true } } })
-      expect(String(exit)).toContain("socket hang up")
-      expect(sent).toHaveLength(3)
+      const { client, sent } = withReader(() => "broken")
+      yield* brokenBodyIsRetried(client, sent)
     }))
 })
