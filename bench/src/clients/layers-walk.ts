@@ -38,12 +38,16 @@ const requestOptions = (start: number) => {
   return { origin: target.origin, path: target.pathname + target.search, method: "GET" as const, headers }
 }
 
-/** Walks with `page(start)` giving each page, in an Effect program. */
-const walkWith = <E, R>(page: (start: number) => Effect.Effect<RawPage, E, R>) =>
+/**
+ * Walks with `next(start)` giving what each page is read from, in an Effect program; `read`
+ * turns it into the page outside the effect, as the client parses: a parsed page that is an
+ * effect's result is kept long enough to be promoted, which the client avoids.
+ */
+const walkWith = <A, E, R>(next: (start: number) => Effect.Effect<A, E, R>, read: (a: A) => RawPage) =>
   Effect.gen(function*() {
     const pages = makeWalk(leads, limit)
     let start: number | undefined = 0
-    while (start !== undefined) start = pages.take(yield* page(start), start)
+    while (start !== undefined) start = pages.take(read(yield* next(start)), start)
     return pages.stop()
   })
 
@@ -81,22 +85,18 @@ const layers: Record<string, Effect.Effect<ClientResult, unknown, Scope.Scope>> 
         Effect.async<Awaited<ReturnType<Agent["request"]>>>((resume) => {
           agent.request(requestOptions(start), (error, data) => resume(error === null ? Effect.succeed(data) : Effect.die(error)))
         }),
-        (response) => Effect.promise(async () => parsedPieces(await chunksOf(response.body)))
-      ))),
+        (response) => Effect.promise(() => chunksOf(response.body))
+      ), parsedPieces)),
   transport: Effect.flatMap(UndiciHttpClient.makeAgent(), (agent) => {
     const client = HttpClient.withScope(UndiciHttpClient.make(agent))
     return walkWith((start) =>
       Effect.scoped(Effect.flatMap(client.get(pageUrl(start), { headers }), (response) =>
         ResponseBody.isBytesReader(response)
-          ? Effect.map(
-            response[ResponseBody.TypeId](32 * 1024 * 1024, () => new Error("too large")),
-            parsedPieces
-          )
-          : Effect.dieMessage("the transport's response has no reader"))))
+          ? response[ResponseBody.TypeId](32 * 1024 * 1024, () => new Error("too large"))
+          : Effect.dieMessage("the transport's response has no reader"))), parsedPieces)
   }),
   "get-leads": Effect.flatMap(Leads.Leads, (service) =>
-    walkWith((start) =>
-      Effect.map(service.getLeads({ start, limit }), (page) => ({ leads: page.items, pagination: page.pagination })))).pipe(
+    walkWith((start) => service.getLeads({ start, limit }), (page) => ({ leads: page.items, pagination: page.pagination }))).pipe(
       Effect.provide(PipedriveNode.layer({ apiToken: Redacted.make(token), baseUrl: url, rateLimit: false }))
     )
 }
