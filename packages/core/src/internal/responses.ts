@@ -286,35 +286,25 @@ const readWeb = <E>(
   onTooLarge: () => E
 ): Effect.Effect<Bytes, E | HttpClientError.ResponseError> =>
   Effect.async((resume) => {
-    const collector = ResponseBody.makeCollector(maxBytes)
-    let reader: ReadableStreamDefaultReader<Uint8Array> | undefined
-    let settled = false
-    const cancel = () => reader?.cancel().catch(() => undefined)
-    const fail = (cause: unknown) => {
-      settled = true
+    const fail = (cause: unknown) =>
       resume(Effect.fail(new HttpClientError.ResponseError({ request: response.request, response, reason: "Decode", cause })))
-    }
-    const next = (result: ReadableStreamReadResult<Uint8Array>): void => {
-      if (result.done) {
-        settled = true
-        resume(Effect.succeed(collector.take()))
-      } else if (!collector.add(result.value)) {
-        settled = true
-        cancel()
-        resume(Effect.fail(onTooLarge()))
-      } else {
-        reader!.read().then(next, fail)
-      }
-    }
+    let reader: ReadableStreamDefaultReader<Uint8Array>
     try {
       reader = body.getReader()
-      reader.read().then(next, fail)
     } catch (cause) {
-      fail(cause)
+      return fail(cause)
     }
-    return Effect.sync(() => {
-      if (!settled) cancel()
-    })
+    const collector = ResponseBody.makeCollector(maxBytes)
+    const cancel = () => void reader.cancel().catch(() => undefined)
+    const next = (result: ReadableStreamReadResult<Uint8Array>): void => {
+      if (result.done) return resume(Effect.succeed(collector.take()))
+      if (collector.add(result.value)) return void reader.read().then(next, fail)
+      cancel()
+      resume(Effect.fail(onTooLarge()))
+    }
+    reader.read().then(next, fail)
+    // Runs only when the read is interrupted before it resumed.
+    return Effect.sync(cancel)
   })
 
 /**
