@@ -178,16 +178,18 @@ class ChunkCollector implements Collector {
       this.close()
       this.chunks.push(chunk)
     } else if (chunk.length > 0) {
-      if (this.block === undefined && this.single === undefined) {
-        this.single = chunk
-        return true
-      }
-      if (this.block === undefined || this.filled + chunk.length > blockBytes) {
-        const single = this.single
+      if (this.block === undefined) {
+        if (this.single === undefined) {
+          this.single = chunk
+          return true
+        }
+        // The second small chunk in a row: both go into a block.
+        this.block = new Uint8Array(blockBytes)
+        this.append(this.single)
         this.single = undefined
+      } else if (this.filled + chunk.length > blockBytes) {
         this.close()
         this.block = new Uint8Array(blockBytes)
-        if (single !== undefined) this.append(single)
       }
       this.append(chunk)
     }
