@@ -127,9 +127,7 @@ describe("response size cap", () => {
   it.effect("a response without a body reads as no bytes", () =>
     Effect.gen(function*() {
       const { client } = makeScripted(() => new Response(null, { status: 500 }))
-      const error = yield* Effect.flip(
-        getLeadVia(client, { retry: false })
-      )
+      const error = yield* Effect.flip(getLeadVia(client, { retry: false }))
       expect(error).toMatchObject({ _tag: "ServerError", status: 500 })
     }))
 
